@@ -1,0 +1,82 @@
+# mod_slack_approvals — build with apxs.
+#   make            build the module (.libs/mod_slack_approvals.so)
+#   make unit       build the cmocka unit tests of modules/core (plain and ASan/UBSan)
+#   make test       install what is missing, build, run every test (scripts/test.sh)
+#   make run        install what is missing, build, run the local sandbox (scripts/run.sh)
+#   make install    install the module, migrations and sap-migrate (needs root)
+#   make clean
+
+APXS        ?= apxs
+CC          ?= cc
+PREFIX      ?= /usr/local
+SHAREDIR    ?= $(PREFIX)/share/mod_slack_approvals
+BUILD       := build
+comma       := ,
+
+CORE_SRC    := $(sort $(wildcard modules/core/*.c))
+CORE_HDR    := $(wildcard modules/core/*.h)
+HTTPD_SRC   := $(sort $(wildcard modules/httpd/*.c))
+HTTPD_HDR   := $(wildcard modules/httpd/*.h)
+MODULE_SRC  := mod_slack_approvals.c $(HTTPD_SRC) $(CORE_SRC)
+MODULE_SO   := .libs/mod_slack_approvals.so
+
+WARN        := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+DEPS_CFLAGS := $(shell pkg-config --cflags libcurl jansson openssl)
+DEPS_LIBS   := $(shell pkg-config --libs libcurl jansson openssl)
+APR_CFLAGS  := $(shell apr-1-config --cflags --cppflags --includes) $(shell apu-1-config --includes)
+APR_LIBS    := $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld)
+
+UNIT_SRC    := $(sort $(wildcard t/unit/test_*.c))
+UNIT_BIN    := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+UNIT_ASAN   := $(patsubst t/unit/%.c,$(BUILD)/unit-asan/%,$(UNIT_SRC))
+UNIT_HELPER := $(wildcard t/unit/helper_*.c)
+# The core is compiled for unit tests with APR's include paths only: an
+# httpd header in modules/core cannot even compile there (and check-core says so).
+UNIT_CFLAGS := -std=gnu11 -g -O1 $(WARN) $(APR_CFLAGS) $(DEPS_CFLAGS) -Imodules/core -It/unit
+UNIT_LIBS   := -lcmocka $(APR_LIBS) $(DEPS_LIBS) -lpthread
+ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+.PHONY: all module unit check-core test run install clean
+
+all: module
+
+module: $(MODULE_SO)
+
+$(MODULE_SO): check-core $(MODULE_SRC) $(CORE_HDR) $(HTTPD_HDR)
+	$(APXS) -c -o mod_slack_approvals.la \
+	    -Wc,-std=gnu11 $(addprefix -Wc$(comma),$(WARN)) $(addprefix -Wc$(comma),$(DEPS_CFLAGS)) \
+	    -Imodules/core -Imodules/httpd \
+	    $(MODULE_SRC) $(DEPS_LIBS)
+
+# Fails the build when modules/core reaches for httpd.
+check-core:
+	@if grep -nE '#[[:space:]]*include[[:space:]]*[<"](httpd|http_[a-z_]+|ap_[a-z_]+|mod_[a-z_]+|util_[a-z_]+)\.h' modules/core/*.c modules/core/*.h; then \
+	    echo "check-core: modules/core must not include httpd headers (see DESIGN section 2)"; exit 1; fi
+
+unit: $(UNIT_BIN) $(UNIT_ASAN)
+
+$(BUILD)/unit/%: t/unit/%.c $(CORE_SRC) $(CORE_HDR) $(UNIT_HELPER) | check-core
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_HELPER) $(CORE_SRC) $(UNIT_LIBS)
+
+$(BUILD)/unit-asan/%: t/unit/%.c $(CORE_SRC) $(CORE_HDR) $(UNIT_HELPER) | check-core
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) $(ASAN_FLAGS) -o $@ $< $(UNIT_HELPER) $(CORE_SRC) $(UNIT_LIBS)
+
+test:
+	bash scripts/test.sh
+
+run:
+	bash scripts/run.sh
+
+install: $(MODULE_SO)
+	$(APXS) -i -n slack_approvals mod_slack_approvals.la
+	install -d $(DESTDIR)$(SHAREDIR)/sql $(DESTDIR)$(PREFIX)/sbin
+	install -m 0644 sql/*.sql $(DESTDIR)$(SHAREDIR)/sql/
+	sed 's|^SQL_DIR_DEFAULT=.*|SQL_DIR_DEFAULT=$(SHAREDIR)/sql|' scripts/sap-migrate \
+	    > $(DESTDIR)$(PREFIX)/sbin/sap-migrate
+	chmod 0755 $(DESTDIR)$(PREFIX)/sbin/sap-migrate
+
+clean:
+	rm -rf $(BUILD) .libs *.la *.lo *.slo *.o modules/core/*.lo modules/core/*.slo modules/core/*.o \
+	    modules/core/.libs modules/httpd/*.lo modules/httpd/*.slo modules/httpd/*.o modules/httpd/.libs

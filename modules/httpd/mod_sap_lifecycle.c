@@ -1,0 +1,97 @@
+#include <apr_strings.h>
+#include <httpd.h>
+#include <http_config.h>
+#include <http_core.h>
+#include <http_log.h>
+
+#include "mod_sap_cache_socache.h"
+#include "mod_sap_lifecycle.h"
+#include "mod_sap_log.h"
+#include "mod_sap_store_dbd.h"
+#include "mod_sap_workers.h"
+
+APLOG_USE_MODULE(slack_approvals);
+
+static mod_sap_services_t *services;
+
+mod_sap_services_t *mod_sap_services(void)
+{
+    return services;
+}
+
+int mod_sap_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    services = NULL;
+    return mod_sap_cache_pre_config(pconf) == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
+}
+
+static apr_status_t global_cleanup(void *data)
+{
+    sap_http_global_cleanup();
+    return APR_SUCCESS;
+}
+
+int mod_sap_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    server_rec *owner = mod_sap_config_main_server(s);
+    server_rec *each;
+    mod_sap_services_t *built;
+
+    if (!owner) {
+        return OK;
+    }
+    /* Statements must reach mod_dbd on both passes: its pre_config starts over. */
+    for (each = s; each; each = each->next) {
+        if (mod_sap_config_enabled(mod_sap_config_get(each))
+            && mod_sap_store_prepare(each, ptemp) != APR_SUCCESS) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;   /* the first of the two startup passes: nothing lasting yet */
+    }
+    mod_sap_log_install(owner);
+    built = apr_pcalloc(pconf, sizeof(*built));
+    built->server = owner;
+    built->conf = mod_sap_config_get(owner);
+    if (mod_sap_cache_post_config(pconf, ptemp, owner, built->conf->cache_provider,
+                                  built->conf->cache_args) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    built->cache = mod_sap_cache_get();
+    /* curl_global_init before any thread exists (DESIGN section 12). */
+    if (sap_http_global_init() != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s, "cannot initialise libcurl");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    apr_pool_cleanup_register(pconf, NULL, global_cleanup, apr_pool_cleanup_null);
+    sap_jobs_create(&built->jobs, pconf);
+    sap_jobs_register_core(built->jobs);
+    services = built;
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, owner, "mod_slack_approvals ready at %s "
+                 "(cache %s, %d workers per child)", built->conf->public_url,
+                 built->conf->cache_provider, built->conf->workers);
+    return OK;
+}
+
+void mod_sap_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    sap_http_policy_t policy;
+    apr_status_t rv;
+
+    if (!services) {
+        return;
+    }
+    if ((rv = mod_sap_cache_child_init(pchild, services->server)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "cannot attach the cache mutex in this child");
+    }
+    sap_http_policy_defaults(&policy);
+    policy.allow_insecure = services->conf->allow_insecure;
+    if ((rv = sap_http_client_create(&services->http, pchild, &policy,
+                                     services->conf->workers + 4)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "cannot create the HTTP client");
+        return;
+    }
+    mod_sap_workers_start(pchild, services->server, services->jobs, services,
+                          services->conf->workers, services->conf->history_days);
+}

@@ -1,0 +1,100 @@
+#include <apr_strings.h>
+#include <httpd.h>
+#include <http_log.h>
+#include <http_protocol.h>
+
+#include "mod_sap_directives.h"
+#include "mod_sap_http.h"
+#include "mod_sap_router.h"
+
+APLOG_USE_MODULE(slack_approvals);
+
+typedef enum { ROUTE_EXACT, ROUTE_PREFIX } route_match_t;
+
+typedef struct route_t {
+    const char *method;       /* NULL: any method (the route checks) */
+    const char *path;
+    route_match_t match;
+    int admin;                /* needs mod_sap_http_check_admin */
+    mod_sap_route_fn *fn;
+} route_t;
+
+static const route_t routes[] = {
+    {"GET",  "/healthz",                      ROUTE_EXACT,  0, mod_sap_health_get},
+    {"POST", "/slack/events",                 ROUTE_EXACT,  0, mod_sap_slack_events_post},
+    {"POST", "/admin/api/probes",             ROUTE_EXACT,  1, mod_sap_admin_probe_create},
+    {"GET",  "/admin/api/probes/",            ROUTE_PREFIX, 1, mod_sap_admin_probe_get},
+    {NULL,   "/admin/api/diagnostics/cache/", ROUTE_PREFIX, 1, mod_sap_admin_cache_diag},
+};
+
+/* The part of the URI below the module's Location (the path of
+ * SlackApprovalsPublicURL); NULL when the request is outside it. */
+static const char *path_below_base(request_rec *r, const mod_sap_config_t *conf)
+{
+    apr_size_t base_len = strlen(conf->public_path);
+
+    if (strncmp(r->uri, conf->public_path, base_len)) {
+        return NULL;
+    }
+    return r->uri[base_len] == '\0' ? "/" : (r->uri[base_len] == '/' ? r->uri + base_len : NULL);
+}
+
+static const route_t *find_route(const char *path, const char **ptail, int *pwrong_method,
+                                 const char *method)
+{
+    apr_size_t i;
+
+    *pwrong_method = 0;
+    for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        const route_t *route = &routes[i];
+        apr_size_t len = strlen(route->path);
+        int matches = route->match == ROUTE_EXACT ? !strcmp(path, route->path)
+                      : (!strncmp(path, route->path, len) && path[len] && !strchr(path + len, '/'));
+
+        if (!matches) {
+            continue;
+        }
+        if (route->method && strcmp(route->method, method)) {
+            *pwrong_method = 1;
+            continue;
+        }
+        *ptail = route->match == ROUTE_PREFIX ? path + len : "";
+        return route;
+    }
+    return NULL;
+}
+
+int mod_sap_router_handler(request_rec *r)
+{
+    mod_sap_route_ctx_t ctx = {0};
+    const route_t *route;
+    int wrong_method = 0;
+
+    if (!r->handler || strcmp(r->handler, SAP_HANDLER_NAME)) {
+        return DECLINED;
+    }
+    ctx.r = r;
+    ctx.conf = mod_sap_config_get(r->server);
+    if (!mod_sap_config_enabled(ctx.conf)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SetHandler " SAP_HANDLER_NAME
+                      " used in a server without " SAP_DIR_ENABLE " On");
+        return HTTP_NOT_FOUND;
+    }
+    ctx.path = path_below_base(r, ctx.conf);
+    route = ctx.path ? find_route(ctx.path, &ctx.tail, &wrong_method, r->method) : NULL;
+    if (!route) {
+        if (wrong_method) {
+            mod_sap_http_send_error(r, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                                    "This path does not take that method.");
+            return OK;
+        }
+        mod_sap_http_send_error(r, HTTP_NOT_FOUND, "not_found", "No such endpoint.");
+        return OK;
+    }
+    if (route->admin && mod_sap_http_check_admin(r, ctx.conf) != OK) {
+        return OK;
+    }
+    /* Route functions have sent their answer, error or not. */
+    route->fn(&ctx);
+    return OK;
+}

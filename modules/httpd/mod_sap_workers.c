@@ -1,0 +1,277 @@
+#include <stdlib.h>
+#include <unistd.h>
+#include <apr_strings.h>
+#include <apr_thread_cond.h>
+#include <apr_thread_mutex.h>
+#include <apr_thread_pool.h>
+#include <httpd.h>
+#include <http_log.h>
+
+#include "mod_sap_store_dbd.h"
+#include "mod_sap_workers.h"
+#include "sap_log.h"
+
+APLOG_USE_MODULE(slack_approvals);
+
+typedef struct workers_t {
+    apr_pool_t *pool;
+    server_rec *server;
+    sap_jobs_t *jobs;
+    void *services;
+    const char *owner;
+    int threads;
+    int history_days;
+    apr_thread_pool_t *thread_pool;
+    apr_thread_t *poller;
+    apr_thread_mutex_t *mutex;
+    apr_thread_cond_t *wake;
+    volatile int stopping;
+} workers_t;
+
+/* One per child process; NULL where no workers run. */
+static workers_t *workers;
+
+const char *mod_sap_workers_owner(void)
+{
+    return workers ? workers->owner : "none";
+}
+
+void mod_sap_workers_get_stats(mod_sap_workers_stats_t *stats)
+{
+    memset(stats, 0, sizeof(*stats));
+    if (workers && !workers->stopping) {
+        stats->threads = workers->threads;
+        stats->busy = (int)apr_thread_pool_busy_count(workers->thread_pool);
+        stats->queued_tasks = (int)apr_thread_pool_tasks_count(workers->thread_pool);
+    }
+}
+
+static int has_idle_thread(workers_t *w)
+{
+    return apr_thread_pool_busy_count(w->thread_pool)
+           + apr_thread_pool_tasks_count(w->thread_pool) < (apr_size_t)w->threads;
+}
+
+static void *APR_THREAD_FUNC drain_task(apr_thread_t *thread, void *param);
+
+/* param: a malloc'ed job id (fast path) or NULL (take whatever is due). */
+static void push_task(workers_t *w, apr_int64_t job_id)
+{
+    apr_int64_t *param = NULL;
+
+    if (job_id) {
+        param = malloc(sizeof(*param));
+        if (!param) {
+            return;   /* the poller will find the job */
+        }
+        *param = job_id;
+    }
+    if (apr_thread_pool_push(w->thread_pool, drain_task, param,
+                             APR_THREAD_TASK_PRIORITY_NORMAL, w) != APR_SUCCESS) {
+        free(param);
+    }
+}
+
+void mod_sap_workers_push(apr_int64_t job_id)
+{
+    if (workers && !workers->stopping && job_id > 0) {
+        push_task(workers, job_id);
+    }
+}
+
+/* Runs the given job, then whatever else is due, until the queue is empty or
+ * the process stops. Each job found fans out to one more idle thread, so a
+ * burst is worked in parallel while an empty queue costs one query. */
+static void run_jobs(workers_t *w, apr_pool_t *pool, apr_int64_t job_id)
+{
+    sap_store_t *store = NULL;
+    apr_pool_t *job_pool = NULL;
+    apr_status_t rv;
+    int ran = 1;
+
+    if (mod_sap_store_open(w->server, pool, &store) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->server,
+                     "worker: database unavailable; jobs wait in the queue");
+        return;
+    }
+    apr_pool_create(&job_pool, pool);
+    while (ran && !w->stopping) {
+        rv = sap_jobs_run_one(w->jobs, store, job_pool, job_id, w->owner, w->services,
+                              &w->stopping, &ran);
+        apr_pool_clear(job_pool);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, w->server, "worker: job queue error");
+            break;
+        }
+        if (ran && has_idle_thread(w)) {
+            push_task(w, 0);
+        }
+        job_id = 0;
+    }
+    mod_sap_store_close(store);
+}
+
+static void *APR_THREAD_FUNC drain_task(apr_thread_t *thread, void *param)
+{
+    workers_t *w = workers;
+    apr_int64_t job_id = param ? *(apr_int64_t *)param : 0;
+    apr_pool_t *pool = NULL;
+
+    free(param);
+    if (!w || w->stopping) {
+        return NULL;
+    }
+    /* An unmanaged pool: tasks run concurrently and must not share a parent. */
+    if (apr_pool_create_unmanaged_ex(&pool, NULL, NULL) != APR_SUCCESS) {
+        return NULL;
+    }
+    run_jobs(w, pool, job_id);
+    apr_pool_destroy(pool);
+    return NULL;
+}
+
+static void check_schema(workers_t *w, apr_pool_t *pool)
+{
+    sap_store_t *store = NULL;
+    int version = 0;
+
+    if (mod_sap_store_open(w->server, pool, &store) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, w->server,
+                     "cannot open a database connection: check DBDParams, that PostgreSQL "
+                     "is up, and that the schema is migrated (sap-migrate): mod_dbd cannot "
+                     "prepare this module's statements on an unmigrated database");
+        return;
+    }
+    if (store->ops->schema_version(store, &version) != APR_SUCCESS) {
+        version = 0;
+    }
+    mod_sap_store_close(store);
+    if (version < SAP_SCHEMA_VERSION) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, w->server,
+                     "database schema is at version %d, this module needs %d: run sap-migrate",
+                     version, SAP_SCHEMA_VERSION);
+    }
+}
+
+static void run_cleanup(workers_t *w, apr_pool_t *pool)
+{
+    sap_store_t *store = NULL;
+    sap_cleanup_counts_t counts = {0};
+
+    if (mod_sap_store_open(w->server, pool, &store) != APR_SUCCESS) {
+        return;
+    }
+    if (store->ops->cleanup(store, w->history_days, &counts) == APR_SUCCESS && counts.ran) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, w->server,
+                     "cleanup: removed %" APR_INT64_T_FMT " history rows (older than %d days), %"
+                     APR_INT64_T_FMT " OAuth states, %" APR_INT64_T_FMT " finished jobs, %"
+                     APR_INT64_T_FMT " engine events, %" APR_INT64_T_FMT " probes",
+                     counts.history, w->history_days, counts.oauth_states, counts.jobs,
+                     counts.events, counts.probes);
+    }
+    mod_sap_store_close(store);
+}
+
+static void *APR_THREAD_FUNC poller_main(apr_thread_t *thread, void *data)
+{
+    workers_t *w = data;
+    apr_pool_t *pool = NULL;
+    apr_time_t next_cleanup = apr_time_now() + MOD_SAP_WORKERS_CLEANUP_FIRST;
+
+    apr_pool_create_unmanaged_ex(&pool, NULL, NULL);
+    check_schema(w, pool);
+    apr_pool_clear(pool);
+    apr_thread_mutex_lock(w->mutex);
+    while (!w->stopping) {
+        apr_thread_cond_timedwait(w->wake, w->mutex, MOD_SAP_WORKERS_POLL_INTERVAL);
+        if (w->stopping) {
+            break;
+        }
+        apr_thread_mutex_unlock(w->mutex);
+        if (has_idle_thread(w)) {
+            push_task(w, 0);
+        }
+        if (apr_time_now() >= next_cleanup) {
+            run_cleanup(w, pool);
+            apr_pool_clear(pool);
+            next_cleanup = apr_time_now() + MOD_SAP_WORKERS_CLEANUP_EVERY;
+        }
+        apr_thread_mutex_lock(w->mutex);
+    }
+    apr_thread_mutex_unlock(w->mutex);
+    apr_pool_destroy(pool);
+    apr_thread_exit(thread, APR_SUCCESS);
+    return NULL;
+}
+
+/* pre-cleanup of pchild: runs before mod_dbd's connection pool goes away. */
+static apr_status_t workers_stop(void *data)
+{
+    workers_t *w = data;
+    apr_status_t thread_rv;
+    apr_time_t give_up = apr_time_now() + MOD_SAP_WORKERS_SHUTDOWN_WAIT;
+
+    apr_thread_mutex_lock(w->mutex);
+    w->stopping = 1;
+    apr_thread_cond_broadcast(w->wake);
+    apr_thread_mutex_unlock(w->mutex);
+    apr_thread_join(&thread_rv, w->poller);
+
+    /* Running jobs see `stopping` between steps; queued tasks are dropped
+     * (their jobs are still queued in the database). */
+    while (apr_thread_pool_busy_count(w->thread_pool) > 0 && apr_time_now() < give_up) {
+        apr_sleep(apr_time_from_msec(20));
+    }
+    if (apr_thread_pool_busy_count(w->thread_pool) > 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->server,
+                     "workers: %d job(s) still running after %d s; waiting for them "
+                     "(their leases let another worker take over if this process dies)",
+                     (int)apr_thread_pool_busy_count(w->thread_pool),
+                     (int)apr_time_sec(MOD_SAP_WORKERS_SHUTDOWN_WAIT));
+    }
+    apr_thread_pool_tasks_cancel(w->thread_pool, w);
+    apr_thread_pool_destroy(w->thread_pool);
+    workers = NULL;
+    return APR_SUCCESS;
+}
+
+apr_status_t mod_sap_workers_start(apr_pool_t *pchild, server_rec *s, sap_jobs_t *jobs,
+                                   void *services, int threads, int history_days)
+{
+    workers_t *w;
+    apr_pool_t *pool;
+    apr_status_t rv;
+    char host[256];
+
+    if ((rv = apr_pool_create(&pool, pchild)) != APR_SUCCESS) {
+        return rv;
+    }
+    w = apr_pcalloc(pool, sizeof(*w));
+    w->pool = pool;
+    w->server = s;
+    w->jobs = jobs;
+    w->services = services;
+    w->threads = threads;
+    w->history_days = history_days;
+    if (apr_gethostname(host, sizeof(host), pool) != APR_SUCCESS) {
+        apr_cpystrn(host, "localhost", sizeof(host));
+    }
+    w->owner = apr_psprintf(pool, "%s:%d", host, (int)getpid());
+    if ((rv = apr_thread_mutex_create(&w->mutex, APR_THREAD_MUTEX_DEFAULT, pool)) != APR_SUCCESS
+        || (rv = apr_thread_cond_create(&w->wake, pool)) != APR_SUCCESS
+        || (rv = apr_thread_pool_create(&w->thread_pool, threads, threads, pool)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "workers: cannot create the thread pool");
+        return rv;
+    }
+    workers = w;
+    if ((rv = apr_thread_create(&w->poller, NULL, poller_main, w, pool)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "workers: cannot start the poller thread");
+        apr_thread_pool_destroy(w->thread_pool);
+        workers = NULL;
+        return rv;
+    }
+    apr_pool_pre_cleanup_register(pchild, w, workers_stop);
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "workers: %d thread(s) started as %s",
+                 threads, w->owner);
+    return APR_SUCCESS;
+}

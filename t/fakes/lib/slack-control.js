@@ -1,0 +1,99 @@
+'use strict';
+// The fake Slack's control API (under /_control/): world set-up, injections,
+// recorded calls, posted messages, and signed deliveries to the module.
+
+const fs = require('fs');
+const { Router, reply } = require('./router');
+const { HttpError } = require('./http-util');
+const { eachItem, requireFields, addCallRoutes, addInjectRoutes, httpInjection } = require('./control');
+const { SLACK_HEADERS, interactivityBody } = require('./signing');
+const { postSigned } = require('./outbound');
+
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+const JSON_TYPE = 'application/json';
+const SLACKBOT_HEADERS = {
+  'User-Agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+  Accept: 'application/json,*/*',
+};
+
+function loadSeed(file) {
+  return file ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+}
+
+function applySeed(state, seed) {
+  (seed.teams || []).forEach((team) => state.addTeam(team));
+  (seed.tokens || []).forEach((token) => state.addToken(token));
+  (seed.users || []).forEach((user) => state.addUser(user));
+  (seed.channels || []).forEach((channel) => state.addChannel(channel));
+}
+
+function resetAll(fake, seed) {
+  fake.state.reset();
+  fake.recorder.clear();
+  fake.injector.clear();
+  applySeed(fake.state, seed);
+}
+
+function definer(fields, define) {
+  return (ctx) => ({ ok: true, items: eachItem(ctx.json(), (item) => { requireFields(item, fields); return define(item); }) });
+}
+
+function revokeToken(fake, ctx) {
+  const spec = ctx.json();
+  requireFields(spec, ['token']);
+  const token = fake.state.revokeToken(spec.token, spec.error || 'token_revoked');
+  if (!token) throw new HttpError(404, 'unknown_token');
+  return { ok: true, token };
+}
+
+// What to deliver: `payload` (interactivity form), a raw string `body`, or an
+// object `body` (JSON, as the Events API sends).
+function slackDelivery(spec) {
+  if (spec.payload !== undefined) return { body: interactivityBody(spec.payload), contentType: FORM_TYPE };
+  const contentType = spec.content_type || JSON_TYPE;
+  if (typeof spec.body === 'string') return { body: spec.body, contentType };
+  if (contentType.startsWith(FORM_TYPE)) return { body: interactivityBody(spec.body), contentType };
+  return { body: JSON.stringify(spec.body), contentType };
+}
+
+async function sendSlack(ctx, signingSecret) {
+  const spec = ctx.json();
+  requireFields(spec, ['url']);
+  if (spec.body === undefined && spec.payload === undefined) throw new HttpError(400, 'missing_field', { field: 'body' });
+  const secret = spec.secret || signingSecret;
+  if (!secret) throw new HttpError(400, 'missing_field', { field: 'secret' });
+  const { body, contentType } = slackDelivery(spec);
+  const extraHeaders = { ...SLACKBOT_HEADERS, ...(spec.headers || {}) };
+  return postSigned({ url: spec.url, body, contentType, secret, timestamp: spec.timestamp, names: SLACK_HEADERS, extraHeaders });
+}
+
+function stateDump(state) {
+  return {
+    teams: [...state.teams.values()],
+    tokens: [...state.tokens.values()],
+    users: [...state.users.values()],
+    channels: [...state.channels.values()],
+    dms: [...state.dms.values()],
+  };
+}
+
+function buildSlackControl(fake, { seedFile, signingSecret }) {
+  const seed = loadSeed(seedFile);
+  applySeed(fake.state, seed);
+  const router = new Router();
+  const { state } = fake;
+  router.add('POST', '/_control/reset', () => { resetAll(fake, seed); return { ok: true }; });
+  router.add('POST', '/_control/teams', definer(['team_id'], (item) => state.addTeam(item)));
+  router.add('POST', '/_control/tokens', definer(['token', 'team_id'], (item) => state.addToken(item)));
+  router.add('POST', '/_control/tokens/revoke', (ctx) => revokeToken(fake, ctx));
+  router.add('POST', '/_control/users', definer(['id', 'team_id'], (item) => state.addUser(item)));
+  router.add('POST', '/_control/channels', definer(['id', 'team_id'], (item) => state.addChannel(item)));
+  router.add('GET', '/_control/messages', (ctx) => ({ messages: state.listMessages(ctx.query) }));
+  router.add('GET', '/_control/state', () => stateDump(state));
+  router.add('POST', '/_control/send-slack', (ctx) => sendSlack(ctx, signingSecret));
+  addCallRoutes(router, fake.recorder);
+  addInjectRoutes(router, fake.injector, (spec) => httpInjection(spec, 'method'));
+  return router;
+}
+
+module.exports = { buildSlackControl, reply };

@@ -89,6 +89,8 @@ static const char *set_flag(cmd_parms *cmd, void *dconf, int flag)
     return NULL;
 }
 
+/* cmd->info holds the field's offset (CONF_OFFSET) for every directive that
+ * stores through set_string, directly or not. */
 static const char *set_string(cmd_parms *cmd, void *dconf, const char *value)
 {
     if (!*value) {
@@ -207,7 +209,7 @@ static const char *set_history_days(cmd_parms *cmd, void *dconf, const char *val
 const command_rec mod_sap_config_cmds[] = {
     AP_INIT_FLAG(SAP_DIR_ENABLE, set_flag, CONF_OFFSET(enabled), RSRC_CONF,
                  "Enable mod_slack_approvals for this server (On|Off)"),
-    AP_INIT_TAKE1(SAP_DIR_PUBLIC_URL, set_public_url, NULL, RSRC_CONF,
+    AP_INIT_TAKE1(SAP_DIR_PUBLIC_URL, set_public_url, CONF_OFFSET(public_url), RSRC_CONF,
                   "External base URL of the module's Location"),
     AP_INIT_TAKE1(SAP_DIR_CLIENT_ID, set_string, CONF_OFFSET(client_id), RSRC_CONF,
                   "Slack app client id"),
@@ -227,9 +229,9 @@ const command_rec mod_sap_config_cmds[] = {
                   "File holding the bearer token for calls to the engine"),
     AP_INIT_TAKE1(SAP_DIR_ENGINE_SECRET_FILE, set_file, CONF_OFFSET(engine_secret_file), RSRC_CONF,
                   "File holding the HMAC secret that signs the engine's events"),
-    AP_INIT_TAKE1(SAP_DIR_MAIL_RELAY, set_mail_relay, NULL, RSRC_CONF,
+    AP_INIT_TAKE1(SAP_DIR_MAIL_RELAY, set_mail_relay, CONF_OFFSET(mail_relay), RSRC_CONF,
                   "SMTP relay URL for the email fallback (smtp:// or smtps://)"),
-    AP_INIT_TAKE1(SAP_DIR_MAIL_FROM, set_mail_from, NULL, RSRC_CONF,
+    AP_INIT_TAKE1(SAP_DIR_MAIL_FROM, set_mail_from, CONF_OFFSET(mail_from), RSRC_CONF,
                   "Sender address of fallback mail"),
     AP_INIT_TAKE1(SAP_DIR_CACHE, set_cache, NULL, RSRC_CONF,
                   "socache provider for shared caches, PROVIDER[:ARGS]"),
@@ -269,10 +271,14 @@ static void apply_defaults(mod_sap_config_t *conf)
 /* One startup line naming the directive and the problem. */
 static int config_error(server_rec *s, const char *directive, const char *problem)
 {
-    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s,
-                 "%s: %s (server %s, defined at %s:%d)", directive, problem,
-                 s->server_hostname ? s->server_hostname : "?",
-                 s->defn_name ? s->defn_name : "?", s->defn_line_number);
+    if (s->is_virtual && s->defn_name) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s, "%s: %s (in the "
+                     "<VirtualHost> at %s:%d)", directive, problem, s->defn_name,
+                     s->defn_line_number);
+    }
+    else {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s, "%s: %s", directive, problem);
+    }
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 

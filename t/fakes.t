@@ -1,0 +1,368 @@
+#!/usr/bin/perl
+# Tests of the fakes in t/fakes/: fake Slack Web API, fake approval engine,
+# SMTP sink. Starts each on port 0, exercises it, stops it (also on failure).
+use strict;
+use warnings;
+use FindBin;
+use Test::More;
+use HTTP::Tiny;
+use JSON::PP;
+use Net::SMTP;
+use Digest::SHA qw(hmac_sha256_hex);
+use Time::HiRes qw(time);
+
+my $NODE = find_node() or plan skip_all => 'node is not installed';
+my $FAKES = "$FindBin::Bin/fakes";
+my $JSON = JSON::PP->new->canonical;
+my $HTTP = HTTP::Tiny->new(timeout => 20, keep_alive => 1);
+my (@PIDS, %PIPES);
+
+END { stop_all() }
+
+sub find_node {
+    for my $dir (split /:/, $ENV{PATH} || '') {
+        return "$dir/node" if -x "$dir/node";
+    }
+    return;
+}
+
+# ---- process handling -------------------------------------------------------
+
+sub start_fake {
+    my ($script, @args) = @_;
+    my $pid = open(my $out, '-|', $NODE, "$FAKES/$script", '--port', '0', @args)
+        or die "cannot start $script: $!";
+    push @PIDS, $pid;
+    $PIPES{$pid} = $out;
+    my $line = eval {
+        local $SIG{ALRM} = sub { die "timeout\n" };
+        alarm 20;
+        my $l = <$out>;
+        alarm 0;
+        $l;
+    };
+    die "$script printed no READY line\n" unless defined $line && $line =~ /^READY (\{.*\})\s*$/;
+    my $ports = decode_json($1);
+    return { pid => $pid, %$ports };
+}
+
+sub stop_fake {
+    my ($pid) = @_;
+    return unless $PIPES{$pid};
+    kill 'TERM', $pid;
+    waitpid($pid, 0);
+    my $status = $?;
+    close(delete $PIPES{$pid});
+    @PIDS = grep { $_ != $pid } @PIDS;
+    return $status;
+}
+
+sub stop_all {
+    local $?;
+    stop_fake($_) for @PIDS;
+}
+
+# ---- HTTP helpers -------------------------------------------------------------
+
+sub decoded {
+    my ($res) = @_;
+    return eval { decode_json($res->{content}) } // {};
+}
+
+sub control {
+    my ($fake, $method, $path, $body) = @_;
+    my $url = "http://127.0.0.1:$fake->{control_port}/_control/$path";
+    my %opt = (headers => { 'Content-Type' => 'application/json' });
+    $opt{content} = $JSON->encode($body) if defined $body;
+    my $res = $HTTP->request($method, $url, \%opt);
+    die "control $method $path failed: $res->{status} $res->{content}\n" unless $res->{success};
+    return decoded($res);
+}
+
+my $SLACK;
+
+# A form-encoded Slack Web API call; returns (response, decoded body).
+sub slack_form {
+    my ($method, $args, $token) = @_;
+    my %headers;
+    $headers{Authorization} = "Bearer $token" if defined $token;
+    my $res = $HTTP->post_form("http://127.0.0.1:$SLACK->{port}/api/$method", $args || {}, { headers => \%headers });
+    return ($res, decoded($res));
+}
+
+sub slack_json {
+    my ($method, $args, $token, $content_type) = @_;
+    my $res = $HTTP->request('POST', "http://127.0.0.1:$SLACK->{port}/api/$method", {
+        headers => { Authorization => "Bearer $token",
+                     'Content-Type' => $content_type // 'application/json; charset=utf-8' },
+        content => $JSON->encode($args),
+    });
+    return ($res, decoded($res));
+}
+
+sub engine_request {
+    my ($engine, $method, $path, $body, $token) = @_;
+    my %headers = ('Content-Type' => 'application/json');
+    $headers{Authorization} = "Bearer $token" if defined $token;
+    my %opt = (headers => \%headers);
+    $opt{content} = ref $body ? $JSON->encode($body) : $body if defined $body;
+    my $res = $HTTP->request($method, "http://127.0.0.1:$engine->{port}$path", \%opt);
+    return ($res, decoded($res));
+}
+
+sub button_blocks {
+    my ($label) = @_;
+    return [{ type => 'actions', block_id => 'b1', elements => [
+        { type => 'button', action_id => 'approve', value => 'A-1', text => { type => 'plain_text', text => $label } },
+    ] }];
+}
+
+# ---- start ------------------------------------------------------------------
+
+$SLACK = start_fake('fake-slack.js', '--signing-secret', 'slack-secret');
+my $ENGINE = start_fake('fake-engine.js', '--token', 'engine-token', '--secret', 'engine-secret');
+my $SMTP = start_fake('smtp-sink.js');
+like($SLACK->{port}, qr/^\d+$/, 'fake-slack printed READY with its port');
+ok($ENGINE->{port} && $ENGINE->{control_port}, 'fake-engine printed READY with its ports');
+ok($SMTP->{port} && $SMTP->{control_port} && $SMTP->{port} != $SMTP->{control_port},
+   'smtp-sink printed READY with SMTP and control ports');
+
+# ---- Slack: world set-up -------------------------------------------------------
+
+control($SLACK, 'POST', 'teams', { team_id => 'T1', name => 'Acme', domain => 'acme' });
+control($SLACK, 'POST', 'tokens', [
+    { token => 'xoxb-good', team_id => 'T1', bot_user_id => 'UBOT', scopes => [qw(chat:write im:write users:read users:read.email)] },
+    { token => 'xoxb-narrow', team_id => 'T1', bot_user_id => 'UBOT2', scopes => ['chat:write'] },
+    { token => 'xoxb-public', team_id => 'T1', bot_user_id => 'UBOT3', scopes => [qw(chat:write chat:write.public)] },
+    { token => 'xoxb-old', team_id => 'T1', scopes => ['chat:write'] },
+]);
+control($SLACK, 'POST', 'users', [
+    { id => 'U1', team_id => 'T1', email => 'ada@example.com', name => 'ada', real_name => 'Ada L' },
+    { id => 'U2', team_id => 'T1', email => 'gone@example.com', name => 'gone', deleted => JSON::PP::true },
+]);
+control($SLACK, 'POST', 'channels', [
+    { id => 'C1', team_id => 'T1', name => 'approvals', bot_member => JSON::PP::true },
+    { id => 'C2', team_id => 'T1', name => 'elsewhere', bot_member => JSON::PP::false },
+]);
+control($SLACK, 'POST', 'tokens/revoke', { token => 'xoxb-old' });
+
+# ---- Slack: authentication and scopes -------------------------------------------
+
+my ($res, $body) = slack_form('auth.test');
+is($res->{status}, 200, 'missing token: HTTP 200');
+is_deeply($body, { ok => JSON::PP::false, error => 'not_authed' }, 'missing token: not_authed');
+($res, $body) = slack_form('auth.test', {}, 'xoxb-unknown');
+is($body->{error}, 'invalid_auth', 'unknown token: invalid_auth');
+($res, $body) = slack_form('auth.test', {}, 'xoxb-old');
+is($body->{error}, 'token_revoked', 'revoked token: token_revoked');
+($res, $body) = slack_form('auth.test', { token => 'xoxb-good' });
+ok($body->{ok} && $body->{user_id} eq 'UBOT' && $body->{team_id} eq 'T1', 'auth.test with a token form argument');
+($res, $body) = slack_form('users.lookupByEmail', { email => 'ada@example.com' }, 'xoxb-narrow');
+is($res->{status}, 200, 'missing scope: HTTP 200');
+is_deeply([@$body{qw(ok error needed provided)}], [JSON::PP::false, 'missing_scope', 'users:read.email', 'chat:write'],
+          'missing_scope names needed and provided scopes');
+
+# ---- Slack: users and conversations ---------------------------------------------
+
+($res, $body) = slack_form('users.lookupByEmail', { email => 'ADA@example.com' }, 'xoxb-good');
+is($body->{ok} && $body->{user}{id}, 'U1', 'users.lookupByEmail finds a user (case-insensitive)');
+is($body->{user}{profile}{email}, 'ada@example.com', 'looked-up user carries profile.email');
+($res, $body) = slack_form('users.lookupByEmail', { email => 'nobody@example.com' }, 'xoxb-good');
+is($body->{error}, 'users_not_found', 'users.lookupByEmail: users_not_found');
+($res, $body) = slack_form('users.info', { user => 'U404' }, 'xoxb-good');
+is($body->{error}, 'user_not_found', 'users.info: user_not_found');
+my (undef, $open1) = slack_form('conversations.open', { users => 'U1' }, 'xoxb-good');
+my (undef, $open2) = slack_form('conversations.open', { users => 'U1' }, 'xoxb-good');
+like($open1->{channel}{id}, qr/^D[0-9A-Z]+$/, 'conversations.open returns a D… channel id');
+is($open2->{channel}{id}, $open1->{channel}{id}, 'conversations.open id is stable per user');
+($res, $body) = slack_form('conversations.open', { users => 'U2' }, 'xoxb-good');
+is($body->{error}, 'user_disabled', 'conversations.open on a deactivated user: user_disabled');
+
+# ---- Slack: messages ----------------------------------------------------------------
+
+my $dm = $open1->{channel}{id};
+($res, $body) = slack_json('chat.postMessage', { channel => $dm, text => 'Please approve', blocks => button_blocks('Approve') }, 'xoxb-good');
+ok($body->{ok}, 'chat.postMessage with blocks succeeds') or diag $res->{content};
+like($body->{ts}, qr/^\d{10}\.\d{6}$/, 'ts looks like a Slack ts');
+is($body->{channel}, $dm, 'chat.postMessage answers the channel');
+ok(!exists $body->{warning}, 'no warning when JSON is sent with charset=utf-8');
+my $ts = $body->{ts};
+my $stored = control($SLACK, 'GET', "messages?channel=$dm")->{messages};
+is(scalar(@$stored) && $stored->[0]{ts}, $ts, 'posted message is stored');
+($res, $body) = slack_json('chat.update', { channel => $dm, ts => $ts, text => 'Approved by Ada', blocks => [] }, 'xoxb-good');
+is($body->{ok} && $body->{text}, 'Approved by Ada', 'chat.update answers the new text');
+$stored = control($SLACK, 'GET', "messages?channel=$dm&ts=$ts")->{messages}[0];
+ok($stored->{text} eq 'Approved by Ada' && !exists $stored->{blocks} && $stored->{update_count} == 1,
+   'chat.update changed the stored message and removed its blocks');
+($res, $body) = slack_json('chat.update', { channel => $dm, ts => '1.000001', text => 'x' }, 'xoxb-good');
+is($body->{error}, 'message_not_found', 'chat.update of an unknown ts: message_not_found');
+($res, $body) = slack_json('chat.update', { channel => $dm, ts => $ts, text => 'x' x 40001 }, 'xoxb-good');
+is($body->{error}, 'msg_too_long', 'chat.update with more than 40000 characters: msg_too_long');
+($res, $body) = slack_json('chat.postMessage', { channel => 'C2', text => 'hi' }, 'xoxb-good');
+is($body->{error}, 'not_in_channel', 'posting to a channel the bot is not in: not_in_channel');
+($res, $body) = slack_json('chat.postMessage', { channel => 'C2', text => 'hi' }, 'xoxb-public');
+ok($body->{ok}, 'chat:write.public lets the bot post to a public channel it is not in');
+($res, $body) = slack_json('chat.postMessage', { channel => 'C1' }, 'xoxb-good');
+is($body->{error}, 'no_text', 'no text and no blocks: no_text');
+($res, $body) = slack_json('chat.postMessage', { channel => 'C1', text => 'hi' }, 'xoxb-good', 'application/json');
+is($body->{warning}, 'missing_charset', 'JSON without charset: warning missing_charset');
+is_deeply($body->{response_metadata}{warnings}, ['missing_charset'], 'missing_charset in response_metadata.warnings');
+
+# ---- Slack: Block Kit limits -------------------------------------------------------
+
+my @many = map { { type => 'section', text => { type => 'mrkdwn', text => "line $_" } } } 1 .. 51;
+($res, $body) = slack_json('chat.postMessage', { channel => 'C1', text => 'x', blocks => \@many }, 'xoxb-good');
+is($res->{status}, 200, 'invalid blocks: HTTP 200');
+is($body->{error}, 'invalid_blocks', '51 blocks: invalid_blocks');
+like(join(' ', @{ $body->{errors} || [] }), qr/\[json-pointer:\/blocks\]/, '51 blocks: error points at /blocks');
+($res, $body) = slack_form('chat.postMessage', { channel => 'C1', text => 'x',
+                            blocks => $JSON->encode(button_blocks('y' x 76)) }, 'xoxb-good');
+is($body->{error}, 'invalid_blocks', '76-character button text (form field JSON): invalid_blocks');
+like($body->{errors}[0], qr/\[json-pointer:\/blocks\/0\/elements\/0\/text\/text\]/, 'error points at the button text');
+($res, $body) = slack_json('chat.postMessage', { channel => 'C1', text => 'x', blocks => button_blocks('y' x 75) }, 'xoxb-good');
+ok($body->{ok}, '75-character button text is accepted');
+
+# ---- Slack: injected failures and latency --------------------------------------------
+
+control($SLACK, 'POST', 'inject', { method => 'chat.postMessage', status => 429, retry_after => 7 });
+($res, $body) = slack_json('chat.postMessage', { channel => 'C1', text => 'x' }, 'xoxb-good');
+is($res->{status}, 429, 'injected rate limit: HTTP 429');
+is($res->{headers}{'retry-after'}, '7', 'injected rate limit: Retry-After header');
+is($body->{error}, 'ratelimited', 'injected rate limit: error ratelimited');
+($res, $body) = slack_json('chat.postMessage', { channel => 'C1', text => 'x' }, 'xoxb-good');
+ok($res->{status} == 200 && $body->{ok}, 'rate limit applied once (times defaults to 1)');
+control($SLACK, 'POST', 'inject', { method => 'users.info', status => 503, times => 2 });
+my @statuses = map { (slack_form('users.info', { user => 'U1' }, 'xoxb-good'))[0]{status} } 1 .. 3;
+is_deeply(\@statuses, [503, 503, 200], 'injected 503 applies exactly `times` calls');
+control($SLACK, 'POST', 'inject', { method => 'auth.test', latency_ms => 300 });
+my $t0 = time;
+($res, $body) = slack_form('auth.test', {}, 'xoxb-good');
+my $elapsed = time - $t0;
+ok($elapsed >= 0.3 && $body->{ok}, sprintf('injected latency delays the answer (%.3f s)', $elapsed));
+control($SLACK, 'POST', 'inject', { method => 'chat.postMessage', error => 'channel_not_found' });
+($res, $body) = slack_json('chat.postMessage', { channel => 'C1', text => 'x' }, 'xoxb-good');
+ok($res->{status} == 200 && $body->{error} eq 'channel_not_found', 'injected Slack error is HTTP 200 ok:false');
+
+# ---- Slack: recorded calls -------------------------------------------------------------
+
+my $calls = control($SLACK, 'GET', 'calls?method=chat.update')->{calls};
+is(scalar @$calls, 3, 'calls are recorded per method');
+is($calls->[0]{headers}{authorization}, 'Bearer xoxb-good', 'recorded call keeps the Authorization header');
+is($calls->[0]{args}{text}, 'Approved by Ada', 'recorded call keeps the parsed arguments');
+is($calls->[0]{response}{body}{ok}, JSON::PP::true, 'recorded call keeps the answer');
+control($SLACK, 'DELETE', 'calls');
+is(scalar @{ control($SLACK, 'GET', 'calls')->{calls} }, 0, 'DELETE /_control/calls empties the record');
+
+# ---- Engine ---------------------------------------------------------------------------
+
+control($ENGINE, 'POST', 'users', { account_id => 'u-1', display_name => 'Ada', email => 'Ada@Example.com' });
+control($ENGINE, 'POST', 'steps', [
+    { approval_id => 'A-1', step_id => 'S-1', approvers => ['u-1', 'u-2', 'u-3'], delegates => { 'u-3' => ['u-4'] }, required => 2 },
+    { approval_id => 'A-1', step_id => 'S-0', approvers => ['u-1'], state => 'inactive' },
+]);
+my %decision = (request_id => 'r-1', product => 'jira', approval_id => 'A-1', step_id => 'S-1',
+                actor => { account_id => 'u-1' }, on_behalf_of => undef, decision => 'approve',
+                comment => 'fine', votes => [], source => 'slack');
+($res, $body) = engine_request($ENGINE, 'POST', '/decisions', \%decision);
+is($res->{status}, 401, 'engine: no bearer token -> 401');
+is($body->{error}, 'unauthorized', 'engine: 401 body');
+($res) = engine_request($ENGINE, 'POST', '/decisions', \%decision, 'wrong');
+is($res->{status}, 401, 'engine: wrong bearer token -> 401');
+($res, $body) = engine_request($ENGINE, 'POST', '/decisions', \%decision, 'engine-token');
+is($res->{status}, 200, 'engine: decision applied -> 200');
+is_deeply([$body->{status}, $body->{step}{progress}{approved}, $body->{step}{progress}{pending}], ['applied', 1, 2],
+          'engine: applied body carries the step progress');
+($res, $body) = engine_request($ENGINE, 'POST', '/decisions', { %decision, request_id => 'r-2' }, 'engine-token');
+is($res->{status} . ' ' . $body->{error}, '409 already_decided', 'engine: second decision by the same actor -> 409');
+($res, $body) = engine_request($ENGINE, 'POST', '/decisions',
+    { %decision, request_id => 'r-3', actor => { account_id => 'u-9' } }, 'engine-token');
+is($res->{status} . ' ' . $body->{error}, '403 not_authorized', 'engine: non-approver -> 403');
+($res, $body) = engine_request($ENGINE, 'POST', '/decisions',
+    { %decision, request_id => 'r-4', actor => { account_id => 'u-4' }, on_behalf_of => { account_id => 'u-3' } }, 'engine-token');
+ok($res->{status} == 200 && $body->{step}{state} eq 'completed' && $body->{step}{outcome} eq 'approved',
+   'engine: delegate decides on behalf of an approver and completes the step');
+($res, $body) = engine_request($ENGINE, 'POST', '/decisions', { %decision, request_id => 'r-5', actor => { account_id => 'u-2' } }, 'engine-token');
+is($res->{status} . ' ' . $body->{error}, '410 step_not_active', 'engine: decision on a completed step -> 410');
+($res, $body) = engine_request($ENGINE, 'POST', '/decisions', { %decision, request_id => 'r-6', step_id => 'S-0' }, 'engine-token');
+is($res->{status}, 410, 'engine: decision on an inactive step -> 410');
+my %missing = %decision;
+delete $missing{step_id};
+($res, $body) = engine_request($ENGINE, 'POST', '/decisions', \%missing, 'engine-token');
+ok($res->{status} == 400 && $body->{field} eq 'step_id', 'engine: missing field -> 400 naming it');
+is(scalar @{ control($ENGINE, 'GET', 'decisions?approval_id=A-1')->{decisions} }, 2, 'engine: applied decisions are recorded');
+($res, $body) = engine_request($ENGINE, 'GET', '/users?email=ada%40EXAMPLE.com', undef, 'engine-token');
+ok($res->{status} == 200 && $body->{account_id} eq 'u-1' && $body->{display_name} eq 'Ada', 'engine: users by e-mail -> 200');
+($res, $body) = engine_request($ENGINE, 'GET', '/users?email=nobody%40example.com', undef, 'engine-token');
+is($res->{status} . ' ' . $body->{error}, '404 not_found', 'engine: unknown e-mail -> 404');
+control($ENGINE, 'POST', 'inject', { endpoint => 'users', status => 503 });
+($res) = engine_request($ENGINE, 'GET', '/users?email=ada%40example.com', undef, 'engine-token');
+is($res->{status}, 503, 'engine: injected 503');
+
+# ---- Signed deliveries (each fake records what the other sends) ------------------------
+
+my $event = { event_id => 'ev-1', type => 'approval_requested', approval => { id => 'A-9', url => 'https://jira.example.com/x' } };
+my $sent = control($ENGINE, 'POST', 'send-event', { url => "http://127.0.0.1:$SLACK->{port}/api/auth.test", event => $event });
+is($sent->{status}, 200, 'send-event returns the receiver status');
+my ($got) = @{ control($SLACK, 'GET', 'calls?method=auth.test')->{calls} };
+my $ts_header = $got->{headers}{'x-approvals-request-timestamp'};
+ok(abs($ts_header - time) < 60, 'send-event timestamp is now');
+is($got->{headers}{'x-approvals-signature'}, 'v0=' . hmac_sha256_hex("v0:$ts_header:$got->{raw_body}", 'engine-secret'),
+   'send-event signature verifies with HMAC-SHA256 of v0:ts:body');
+is_deeply(decode_json($got->{raw_body}), $event, 'send-event body is the event JSON');
+
+my $payload = { type => 'block_actions', user => { id => 'U1' }, actions => [{ action_id => 'approve', value => 'A-1/S 1' }] };
+control($SLACK, 'POST', 'send-slack', { url => "http://127.0.0.1:$ENGINE->{port}/slack/interactions", payload => $payload });
+($got) = grep { $_->{path} eq '/slack/interactions' } @{ control($ENGINE, 'GET', 'calls')->{calls} };
+my $raw = $got->{raw_body};
+my $slack_ts = $got->{headers}{'x-slack-request-timestamp'};
+is($got->{headers}{'x-slack-signature'}, 'v0=' . hmac_sha256_hex("v0:$slack_ts:$raw", 'slack-secret'),
+   'send-slack signature verifies with the signing secret');
+like($raw, qr/^payload=%7B%22[0-9A-Za-z_.+%-]+$/, 'interactivity body is payload= + PHP-urlencoded JSON');
+like($raw, qr/A-1%5C%2FS\+1/, 'payload escapes / as \\/ and encodes space as +');
+(my $json_text = $raw) =~ s/^payload=//;
+$json_text =~ tr/+/ /;
+$json_text =~ s/%([0-9A-F]{2})/chr hex $1/ge;
+is_deeply(decode_json($json_text), $payload, 'interactivity payload decodes back to the JSON');
+
+# ---- SMTP sink --------------------------------------------------------------------------
+
+control($SMTP, 'POST', 'inject', { stage => 'rcpt', code => 550, address => 'bad@example.com' });
+my $smtp = Net::SMTP->new('127.0.0.1', Port => $SMTP->{port}, Hello => 'tester.local', Timeout => 10)
+    or die "cannot connect to smtp-sink\n";
+ok(defined $smtp->supports('8BITMIME') && defined $smtp->supports('PIPELINING')
+   && $smtp->supports('SIZE') && !defined $smtp->supports('STARTTLS') && !defined $smtp->supports('AUTH'),
+   'EHLO advertises 8BITMIME, SIZE and PIPELINING, no STARTTLS or AUTH');
+$smtp->command('DATA');
+is($smtp->response, 5, 'DATA before MAIL is refused');
+is($smtp->code, 503, 'bad sequence: 503');
+ok($smtp->mail('approvals@example.com'), 'MAIL FROM accepted');
+ok(!$smtp->to('bad@example.com') && $smtp->code == 550, 'injected 550 on RCPT');
+ok($smtp->to('cy@example.com'), 'RCPT TO accepted');
+$smtp->data;
+$smtp->datasend("From: approvals\@example.com\nTo: cy\@example.com\nSubject: Approval needed\n\n");
+$smtp->datasend(".leading dot\n.\nlast line\n");
+ok($smtp->dataend, 'message accepted after DATA');
+$smtp->quit;
+my $mails = control($SMTP, 'GET', 'messages')->{messages};
+is(scalar @$mails, 1, 'sink stored one message');
+is_deeply($mails->[0]{rcpt_to}, ['cy@example.com'], 'stored envelope recipients exclude the rejected one');
+is($mails->[0]{headers}{subject}, 'Approval needed', 'stored message headers are parsed');
+is($mails->[0]{body}, ".leading dot\r\n.\r\nlast line\r\n", 'dot-stuffing is undone');
+
+# ---- speed and clean shutdown -----------------------------------------------------------
+
+my $start = time;
+my $ok = 0;
+for (1 .. 2000) {
+    my ($r, $b) = slack_form('auth.test', {}, 'xoxb-good');
+    $ok++ if $b->{ok};
+}
+my $took = time - $start;
+is($ok, 2000, sprintf('fake Slack answered 2000 sequential requests (%.2f s)', $took));
+cmp_ok($took, '<', 20, '2000 requests took well under 20 s');
+
+for my $fake ([slack => $SLACK], [engine => $ENGINE], [smtp => $SMTP]) {
+    is(stop_fake($fake->[1]{pid}), 0, "$fake->[0] fake exits 0 on SIGTERM");
+}
+
+done_testing();

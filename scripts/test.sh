@@ -9,7 +9,7 @@ SAP_TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$SAP_TOP"
 
 bash scripts/install-deps.sh
-make -s module unit >/dev/null
+make -s module unit > "${TMPDIR:-/tmp}/sap-build.log" 2>&1 || { cat "${TMPDIR:-/tmp}/sap-build.log" >&2; exit 1; }
 
 # Runtime files under /tmp, reachable by httpd's children (User nobody).
 SAP_RUN_DIR=$(mktemp -d /tmp/sap-test.XXXXXX)

@@ -1,13 +1,15 @@
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test;
+use Apache::TestUtil;
 use Apache::TestRequest qw(GET);
-use JSON::PP;
+use lib 't/lib';
+use SAP::Test qw(json_of);
 
 plan tests => 3;
 
 my $res = GET '/slack-approvals/healthz';
-ok $res->code == 200 or diag $res->as_string;
-my $health = eval { decode_json($res->content) } || {};
-ok(($health->{db} // '') eq 'ok');
-ok(($health->{workers}{threads} // 0) >= 1);
+ok t_cmp($res->code, 200, 'healthz answers 200');
+my $health = json_of($res);
+ok t_cmp($health->{db}, 'ok', 'database reachable');
+ok $health->{workers}{threads} >= 1;

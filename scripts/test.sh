@@ -8,6 +8,10 @@ set -euo pipefail
 SAP_TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$SAP_TOP"
 
+# One run at a time on a machine: Apache::Test keeps its files in t/.
+exec 9>"${TMPDIR:-/tmp}/mod_slack_approvals-test.lock"
+flock 9
+
 bash scripts/install-deps.sh
 make -s module unit > "${TMPDIR:-/tmp}/sap-build.log" 2>&1 || { cat "${TMPDIR:-/tmp}/sap-build.log" >&2; exit 1; }
 
@@ -50,5 +54,6 @@ httpd_started=1
 # One prove run; its summary is the last thing printed.
 export CMOCKA_MESSAGE_OUTPUT=TAP
 unit_tests=$(ls build/unit/test_* build/unit-asan/test_* 2>/dev/null || true)
+# SAP_TESTS="t/workers.t" make test runs a subset (for development).
 # shellcheck disable=SC2086
-prove -I t/lib $unit_tests t/*.t
+prove -I t/lib ${SAP_TESTS:-$unit_tests t/*.t}

@@ -9,7 +9,8 @@ use HTTP::Tiny;
 use JSON::PP;
 use Net::SMTP;
 use Digest::SHA qw(hmac_sha256_hex);
-use Time::HiRes qw(time);
+use Time::HiRes qw(time sleep);
+use POSIX qw(WNOHANG);
 
 my $NODE = find_node() or plan skip_all => 'node is not installed';
 my $FAKES = "$FindBin::Bin/fakes";
@@ -46,11 +47,17 @@ sub start_fake {
     return { pid => $pid, %$ports };
 }
 
+# SIGTERM, then SIGKILL if the fake has not exited within 5 s; returns its
+# wait status.
 sub stop_fake {
     my ($pid) = @_;
     return unless $PIPES{$pid};
     kill 'TERM', $pid;
-    waitpid($pid, 0);
+    my $deadline = time + 5;
+    while (waitpid($pid, WNOHANG) == 0) {
+        if (time > $deadline) { kill 'KILL', $pid; waitpid($pid, 0); last }
+        sleep 0.05;
+    }
     my $status = $?;
     close(delete $PIPES{$pid});
     @PIDS = grep { $_ != $pid } @PIDS;
@@ -59,7 +66,8 @@ sub stop_fake {
 
 sub stop_all {
     local $?;
-    stop_fake($_) for @PIDS;
+    my @running = @PIDS;    # stop_fake edits @PIDS
+    stop_fake($_) for @running;
 }
 
 # ---- HTTP helpers -------------------------------------------------------------

@@ -14,8 +14,9 @@
 
 #define SAP_MAIL_LINE_MAX    998    /* RFC 5322 2.1.1, octets without the CRLF */
 #define SAP_MAIL_MAILBOX_MAX 900    /* "To: " + one mailbox must fit one line */
-/* 45 bytes give 60 base64 characters: "=?UTF-8?B?" + 60 + "?=" = 72 <= 75 (RFC 2047 2). */
-#define SAP_MAIL_WORD_BYTES  45
+/* 39 bytes give 52 base64 characters, a word of "=?UTF-8?B?" + 52 + "?=" = 64
+ * (RFC 2047 2 allows 75): "Subject: " and the first word fit in 78 columns. */
+#define SAP_MAIL_WORD_BYTES  39
 #define SAP_MAIL_BASE64_LINE 76     /* RFC 2045 6.8 */
 #define SAP_MAIL_REPLY_MAX   512
 
@@ -137,14 +138,38 @@ const char *sap_mail_subject_encode(apr_pool_t *pool, const char *subject)
     return mail_words_encode(pool, subject);
 }
 
-/* The mailbox as a header value: a non-ASCII display name is encoded. */
+/* A display name as a header phrase: encoded when not ASCII, quoted when
+ * it holds specials (RFC 5322 3.2.3), so "Doe, Jo" stays one mailbox. */
+static const char *mail_display_name(apr_pool_t *pool, const char *name)
+{
+    char *quoted, *out;
+
+    if (!mail_plain_ascii(name)) {
+        return mail_words_encode(pool, name);
+    }
+    if (name[0] == '"' || !strpbrk(name, "()<>[]:;@\\,.\"")) {
+        return name;
+    }
+    out = quoted = apr_palloc(pool, 2 * strlen(name) + 3);
+    *out++ = '"';
+    for (; *name; name++) {
+        if (*name == '"' || *name == '\\') {
+            *out++ = '\\';
+        }
+        *out++ = *name;
+    }
+    *out++ = '"';
+    *out = '\0';
+    return quoted;
+}
+
+/* The mailbox as a header value. */
 static const char *mail_mailbox_header(apr_pool_t *pool, const char *address, const char *name)
 {
     if (!*name) {
         return address;
     }
-    return apr_pstrcat(pool, mail_plain_ascii(name) ? name : mail_words_encode(pool, name),
-                       " <", address, ">", NULL);
+    return apr_pstrcat(pool, mail_display_name(pool, name), " <", address, ">", NULL);
 }
 
 /* CRLF line endings throughout (lone CR or LF become CRLF), a final CRLF
@@ -358,13 +383,15 @@ static size_t mail_read_cb(char *buffer, size_t size, size_t nitems, void *baton
 }
 
 /* libcurl hands every SMTP reply line to the header callback; keep the
- * last one, made printable, for the error message. */
+ * last negative one (4xx, 5xx), made printable, for the error message.
+ * Only negative ones: after a failure curl still says QUIT, and "221 Bye"
+ * would hide the reason. */
 static size_t mail_reply_cb(char *data, size_t size, size_t nitems, void *baton)
 {
     mail_reply_t *reply = baton;
     apr_size_t len = size * nitems, at, out = 0;
 
-    if (len == 0 || !apr_isdigit(data[0])) {
+    if (len == 0 || (data[0] != '4' && data[0] != '5')) {
         return len;
     }
     for (at = 0; at < len && out + 1 < sizeof(reply->line); at++) {

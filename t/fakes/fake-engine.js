@@ -5,11 +5,11 @@
 //     [--token T | --token-file PATH] [--secret S | --secret-file PATH] [--max-calls N]
 // Prints `READY {"port":N,"control_port":M}` once listening. See README.md.
 
-const { parseArgs, parsePort, readSecret, runMain } = require('./lib/cli');
+const { parseArgs, readSecret, runMain } = require('./lib/cli');
 const { startHttpFake } = require('./lib/server');
 const { EngineState } = require('./lib/engine-state');
 const { Injector } = require('./lib/injector');
-const { CallRecorder } = require('./lib/recorder');
+const { recorderFromOption } = require('./lib/recorder');
 const { handleEngine } = require('./lib/engine-api');
 const { buildEngineControl } = require('./lib/engine-control');
 
@@ -23,19 +23,13 @@ async function main() {
   const fake = {
     state: new EngineState(),
     injector: new Injector(),
-    recorder: new CallRecorder(opts.maxCalls ? Number(opts.maxCalls) : undefined),
+    recorder: recorderFromOption(opts.maxCalls),
     config: {
       token: readSecret(opts.token, opts.tokenFile),
       secret: readSecret(opts.secret, opts.secretFile),
     },
   };
-  await startHttpFake({
-    port: parsePort(opts.port, 'port'),
-    controlPort: parsePort(opts.controlPort, 'control-port'),
-    pidFile: opts.pidFile,
-    handleMain: (req, res, url) => handleEngine(fake, req, res, url),
-    control: buildEngineControl(fake),
-  });
+  await startHttpFake(opts, (req, res, url) => handleEngine(fake, req, res, url), buildEngineControl(fake));
 }
 
 runMain('fake-engine', main);

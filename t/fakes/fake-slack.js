@@ -5,11 +5,11 @@
 //     [--signing-secret S | --signing-secret-file PATH] [--seed FILE.json] [--max-calls N]
 // Prints `READY {"port":N,"control_port":M}` once listening. See README.md.
 
-const { parseArgs, parsePort, readSecret, runMain } = require('./lib/cli');
+const { parseArgs, readSecret, runMain } = require('./lib/cli');
 const { startHttpFake } = require('./lib/server');
 const { SlackState } = require('./lib/slack-state');
 const { Injector } = require('./lib/injector');
-const { CallRecorder } = require('./lib/recorder');
+const { recorderFromOption } = require('./lib/recorder');
 const { METHODS } = require('./lib/slack-methods');
 const { handleApi } = require('./lib/slack-api');
 const { buildSlackControl } = require('./lib/slack-control');
@@ -24,20 +24,14 @@ async function main() {
   const fake = {
     state: new SlackState(),
     injector: new Injector(),
-    recorder: new CallRecorder(opts.maxCalls ? Number(opts.maxCalls) : undefined),
+    recorder: recorderFromOption(opts.maxCalls),
     methods: METHODS,
   };
   const control = buildSlackControl(fake, {
     seedFile: opts.seed,
     signingSecret: readSecret(opts.signingSecret, opts.signingSecretFile),
   });
-  await startHttpFake({
-    port: parsePort(opts.port, 'port'),
-    controlPort: parsePort(opts.controlPort, 'control-port'),
-    pidFile: opts.pidFile,
-    handleMain: (req, res, url) => handleApi(fake, req, res, url),
-    control,
-  });
+  await startHttpFake(opts, (req, res, url) => handleApi(fake, req, res, url), control);
 }
 
 runMain('fake-slack', main);

@@ -4,6 +4,7 @@
 
 #include <apr_atomic.h>
 #include <apr_lib.h>
+#include <apr_poll.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
 #include <apr_thread_proc.h>
@@ -56,7 +57,9 @@ static void loopback_append(loopback_conn_t *conn, const char *data, apr_size_t 
             cap *= 2;
         }
         grown = apr_palloc(conn->pool, cap);
-        memcpy(grown, conn->buf, conn->len);
+        if (conn->len) {
+            memcpy(grown, conn->buf, conn->len);
+        }
         conn->buf = grown;
         conn->cap = cap;
     }
@@ -525,18 +528,30 @@ static void *APR_THREAD_FUNC loopback_accept_main(apr_thread_t *thread, void *da
 {
     sap_test_loopback_t *srv = data;
     apr_pool_t *conn_pool = NULL;
+    apr_pollfd_t listening;
     apr_socket_t *sock;
+    apr_int32_t ready;
     apr_status_t rv;
 
+    memset(&listening, 0, sizeof(listening));
+    listening.desc_type = APR_POLL_SOCKET;
+    listening.reqevents = APR_POLLIN;
+    listening.desc.s = srv->listener;
     while (!loopback_stopping(srv)) {
         /* Each connection gets a pool of its own (with its own allocator):
          * its thread allocates without any lock. */
         if (!conn_pool && apr_pool_create_unmanaged_ex(&conn_pool, NULL, NULL) != APR_SUCCESS) {
             break;
         }
+        /* apr_socket_accept does not wait on a non-blocking listener: poll
+         * for one tick, then look at the stop flag again. */
+        rv = apr_poll(&listening, 1, &ready, LOOPBACK_TICK);
+        if (rv != APR_SUCCESS || ready < 1) {
+            continue;
+        }
         rv = apr_socket_accept(&sock, srv->listener, conn_pool);
         if (rv != APR_SUCCESS) {
-            continue;   /* mostly APR_TIMEUP: look at the stop flag again */
+            continue;
         }
         loopback_conn_start(srv, conn_pool, sock);
         conn_pool = NULL;
@@ -728,5 +743,52 @@ apr_status_t sap_test_loopback_closed_port(apr_port_t *pport)
         *pport = bound->port;
     }
     apr_pool_destroy(pool);   /* closes the socket: the port is free again */
+    return rv;
+}
+
+/* Opens a connection to addr without waiting for it to complete. */
+static apr_status_t loopback_connect_pending(apr_pool_t *pool, apr_sockaddr_t *addr)
+{
+    apr_socket_t *sock;
+    apr_status_t rv;
+
+    rv = apr_socket_create(&sock, APR_INET, SOCK_STREAM, APR_PROTO_TCP, pool);
+    if (rv == APR_SUCCESS) {
+        rv = apr_socket_timeout_set(sock, 0);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_socket_connect(sock, addr);
+    }
+    return APR_STATUS_IS_EINPROGRESS(rv) ? APR_SUCCESS : rv;
+}
+
+apr_status_t sap_test_loopback_blackhole(apr_pool_t *pool, apr_port_t *pport)
+{
+    apr_sockaddr_t *addr, *bound;
+    apr_socket_t *listener;
+    apr_status_t rv;
+    int filler;
+
+    rv = apr_sockaddr_info_get(&addr, "127.0.0.1", APR_INET, 0, 0, pool);
+    if (rv == APR_SUCCESS) {
+        rv = apr_socket_create(&listener, APR_INET, SOCK_STREAM, APR_PROTO_TCP, pool);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_socket_bind(listener, addr);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_socket_listen(listener, 0);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_socket_addr_get(&bound, APR_LOCAL, listener);
+    }
+    /* Never accepted: these fill the queue (one would do; three for margin). */
+    for (filler = 0; rv == APR_SUCCESS && filler < 3; filler++) {
+        rv = loopback_connect_pending(pool, bound);
+    }
+    if (rv == APR_SUCCESS) {
+        apr_sleep(apr_time_from_msec(100));   /* let the handshakes settle */
+        *pport = bound->port;
+    }
     return rv;
 }

@@ -73,4 +73,10 @@ const sap_test_smtp_message_t *sap_test_loopback_smtp_message(sap_test_loopback_
 /* A port on 127.0.0.1 where nothing listens (bound, read, closed again). */
 apr_status_t sap_test_loopback_closed_port(apr_port_t *pport);
 
+/* A port on 127.0.0.1 where connect() never completes: a listener with
+ * backlog 0 whose accept queue is already full, so the kernel drops every
+ * further SYN and the client runs into its connect timeout. Its sockets
+ * live until pool is destroyed. */
+apr_status_t sap_test_loopback_blackhole(apr_pool_t *pool, apr_port_t *pport);
+
 #endif

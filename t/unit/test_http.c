@@ -424,6 +424,30 @@ static void test_connection_refused_retried(void **state)
     assert_string_equal(resp->body, "");
 }
 
+static void test_connect_timeout_retried(void **state)
+{
+    apr_pool_t *pool = *state;
+    sap_http_policy_t policy = test_policy();
+    sap_http_client_t *client;
+    sap_http_response_t *resp = NULL;
+    apr_port_t port = 0;
+    apr_time_t started;
+
+    assert_int_equal(sap_test_loopback_blackhole(pool, &port), APR_SUCCESS);
+    policy.connect_timeout = apr_time_from_msec(200);
+    policy.max_retries = 1;
+    client = make_client(pool, &policy, 2);
+    started = apr_time_now();
+    /* nothing was sent: unlike the total timeout, this one is retried */
+    assert_int_equal(http_get(client, pool, apr_psprintf(pool, "http://127.0.0.1:%u/", (unsigned)port),
+                              &resp), APR_ETIMEDOUT);
+    assert_int_equal(resp->attempts, 2);
+    assert_int_equal(resp->status, 0);
+    assert_non_null(resp->error);
+    assert_true(msec(started) >= 390);
+    assert_true(msec(started) < 2000);
+}
+
 static void test_redirect_not_followed(void **state)
 {
     static const sap_test_http_reply_t target_replies[] = { { 200, NULL, "followed" } };
@@ -730,6 +754,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_max_retries_respected, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_no_retry_flag, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_connection_refused_retried, test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_connect_timeout_retried, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_redirect_not_followed, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_total_timeout_not_retried, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_insecure_url_refused, test_setup, test_teardown),

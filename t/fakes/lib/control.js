@@ -9,6 +9,22 @@ function eachItem(body, define) {
   return items.map((item) => define(item || {}));
 }
 
+// A route handler that defines items (one object or an array) after checking
+// their required fields; answers {ok, items}.
+function definer(fields, define) {
+  return (ctx) => ({
+    ok: true,
+    items: eachItem(ctx.json(), (item) => { requireFields(item, fields); return define(item); }),
+  });
+}
+
+// Forgets a fake's world, recorded calls and injections.
+function clearFake(fake) {
+  fake.state.reset();
+  fake.recorder.clear();
+  fake.injector.clear();
+}
+
 function requireFields(item, fields) {
   for (const field of fields) {
     if (item[field] === undefined || item[field] === null || item[field] === '') {
@@ -53,4 +69,6 @@ function httpInjection(spec, keyField) {
   };
 }
 
-module.exports = { eachItem, requireFields, addCallRoutes, addInjectRoutes, httpInjection };
+module.exports = {
+  eachItem, definer, clearFake, requireFields, addCallRoutes, addInjectRoutes, httpInjection,
+};

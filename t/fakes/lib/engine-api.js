@@ -4,13 +4,15 @@
 //   POST /decisions          -> 200 applied | 409 | 403 | 410 (| 400, 401, 404)
 //   GET  /users?email=ADDR   -> 200 {account_id, display_name, email} | 404
 
-const { HttpError, readBody, parseJsonObject, sendJson, sleep, bearerToken } = require('./http-util');
+const { HttpError, readBody, parseJsonObject, sendJson, bearerToken } = require('./http-util');
 
 const PRODUCTS = ['jira', 'confluence'];
 const DECISIONS = ['approve', 'reject', 'abstain', 'vote'];
 const SOURCES = ['slack'];
 const DEFAULT_RETRY_AFTER_S = 1;
-const STATUS_ERRORS = { 429: 'rate_limited', 500: 'internal_error', 502: 'bad_gateway', 503: 'unavailable', 504: 'timeout' };
+const STATUS_ERRORS = {
+  429: 'rate_limited', 500: 'internal_error', 502: 'bad_gateway', 503: 'unavailable', 504: 'timeout',
+};
 const ENDPOINTS = { 'POST /decisions': 'decisions', 'GET /users': 'users' };
 
 // ---- decision body validation ----------------------------------------------
@@ -89,7 +91,8 @@ function injectedAnswer(rule) {
   if (rule.status === null && !rule.error) return null;
   const status = rule.status === null ? 500 : rule.status;
   const body = rule.body === null ? { error: rule.error || STATUS_ERRORS[status] || 'injected' } : rule.body;
-  const headers = status === 429 ? { 'Retry-After': String(rule.retry_after === null ? DEFAULT_RETRY_AFTER_S : rule.retry_after) } : {};
+  const retryAfter = rule.retry_after === null ? DEFAULT_RETRY_AFTER_S : rule.retry_after;
+  const headers = status === 429 ? { 'Retry-After': String(retryAfter) } : {};
   return { status, body, headers };
 }
 
@@ -98,12 +101,9 @@ function authorized(fake, req) {
 }
 
 async function answerCall(fake, endpoint, req, url, raw) {
-  const rule = fake.injector.take(endpoint || url.pathname, Object.fromEntries(url.searchParams));
-  if (rule) {
-    await sleep(rule.latency_ms);
-    const injected = injectedAnswer(rule);
-    if (injected) return injected;
-  }
+  const args = Object.fromEntries(url.searchParams);
+  const injected = await fake.injector.intercept(endpoint || url.pathname, args, injectedAnswer);
+  if (injected) return injected;
   if (!endpoint) return { status: 404, body: { error: 'not_found' } };
   if (!authorized(fake, req)) return { status: 401, body: { error: 'unauthorized' } };
   try {

@@ -4,14 +4,12 @@
 
 const { Router } = require('./router');
 const { HttpError } = require('./http-util');
-const { eachItem, requireFields, addCallRoutes, addInjectRoutes, httpInjection } = require('./control');
+const { definer, clearFake, requireFields, addCallRoutes, addInjectRoutes, httpInjection } = require('./control');
 const { ENGINE_HEADERS } = require('./signing');
 const { postSigned } = require('./outbound');
 
 function resetAll(fake, initialConfig) {
-  fake.state.reset();
-  fake.recorder.clear();
-  fake.injector.clear();
+  clearFake(fake);
   Object.assign(fake.config, initialConfig);
 }
 
@@ -20,10 +18,6 @@ function setConfig(fake, ctx) {
   if (spec.token !== undefined) fake.config.token = spec.token;
   if (spec.secret !== undefined) fake.config.secret = spec.secret;
   return { ok: true };
-}
-
-function definer(fields, define) {
-  return (ctx) => ({ ok: true, items: eachItem(ctx.json(), (item) => { requireFields(item, fields); return define(item); }) });
 }
 
 function person(entry) {

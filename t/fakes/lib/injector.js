@@ -4,7 +4,7 @@
 // when rule.key is "*"; `match` narrows it to calls whose arguments carry the
 // given values. `times` counts the calls it applies to (-1: until reset).
 
-const { HttpError } = require('./http-util');
+const { HttpError, sleep } = require('./http-util');
 
 function checkTimes(times) {
   const value = times === undefined ? 1 : times;
@@ -44,6 +44,15 @@ class Injector {
     rule.applied++;
     if (rule.times > 0 && --rule.times === 0) this.rules.splice(this.rules.indexOf(rule), 1);
     return rule;
+  }
+
+  // Applies the first matching rule: waits its latency, then returns
+  // answerFor(rule) (null when the rule only adds latency). Null when no rule applies.
+  async intercept(key, args, answerFor) {
+    const rule = this.take(key, args);
+    if (!rule) return null;
+    if (rule.latency_ms > 0) await sleep(rule.latency_ms);
+    return answerFor(rule);
   }
 
   list() {

@@ -3,7 +3,7 @@
 // /_control/ on the same port or, with --control-port, on a port of its own.
 
 const http = require('http');
-const { listen, announceReady } = require('./cli');
+const { listen, parsePort, announceReady } = require('./cli');
 const { sendError } = require('./router');
 
 const CONTROL_PREFIX = '/_control/';
@@ -29,16 +29,19 @@ function sharedRoute(handleMain, control) {
     : handleMain(req, res, url));
 }
 
+// opts: the parsed command line (port, controlPort, pidFile);
 // handleMain(req, res, url) serves the fake's own protocol; control is a Router.
-async function startHttpFake({ port, controlPort, pidFile, handleMain, control }) {
-  const separate = controlPort !== null && controlPort !== undefined;
+async function startHttpFake(opts, handleMain, control) {
+  const port = parsePort(opts.port, 'port');
+  const controlPort = parsePort(opts.controlPort, 'control-port');
+  const separate = controlPort !== null;
   const route = separate ? handleMain : sharedRoute(handleMain, control);
   const mainPort = await listen(createHttpServer(route), port);
   const ports = { port: mainPort, control_port: mainPort };
   if (separate) {
     ports.control_port = await listen(createHttpServer((req, res, url) => control.handle(req, res, url)), controlPort);
   }
-  announceReady(ports, pidFile);
+  announceReady(ports, opts.pidFile);
   return ports;
 }
 

@@ -4,13 +4,15 @@
 // failure HTTP 200 {"ok":false,...} except rate limits (429) and server errors.
 
 const {
-  readBody, parseContentType, parseForm, parseMultipart, parseJsonObject, sendJson, sleep, bearerToken,
+  readBody, parseContentType, parseForm, parseMultipart, parseJsonObject, sendJson, bearerToken,
 } = require('./http-util');
 const { SlackError, missingArgument } = require('./slack-errors');
 
 const API_PREFIX = '/api/';
 const DEFAULT_RETRY_AFTER_S = 1;
-const SERVER_ERROR_CODES = { 500: 'fatal_error', 502: 'fatal_error', 503: 'service_unavailable', 504: 'request_timeout' };
+const SERVER_ERROR_CODES = {
+  500: 'fatal_error', 502: 'fatal_error', 503: 'service_unavailable', 504: 'request_timeout',
+};
 
 // ---- request arguments ---------------------------------------------------
 
@@ -126,16 +128,13 @@ async function runMethod(fake, spec, req, parsed) {
 }
 
 async function answerCall(fake, name, req, parsed) {
-  const rule = fake.injector.take(name, parsed.args);
-  if (rule) {
-    await sleep(rule.latency_ms);
-    const injected = injectedAnswer(rule);
-    if (injected) return injected;
-  }
+  const injected = await fake.injector.intercept(name, parsed.args, injectedAnswer);
+  if (injected) return injected;
   const spec = fake.methods.get(name);
   if (!spec) return slackAnswer({ ok: false, error: 'unknown_method', req_method: name }, []);
   if (req.method !== 'POST' && !(req.method === 'GET' && spec.get)) {
-    return { status: 405, body: { ok: false, error: 'method_not_allowed' }, headers: { Allow: spec.get ? 'GET, POST' : 'POST' } };
+    const headers = { Allow: spec.get ? 'GET, POST' : 'POST' };
+    return { status: 405, body: { ok: false, error: 'method_not_allowed' }, headers };
   }
   return runMethod(fake, spec, req, parsed);
 }

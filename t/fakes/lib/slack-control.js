@@ -5,7 +5,7 @@
 const fs = require('fs');
 const { Router, reply } = require('./router');
 const { HttpError } = require('./http-util');
-const { eachItem, requireFields, addCallRoutes, addInjectRoutes, httpInjection } = require('./control');
+const { definer, clearFake, requireFields, addCallRoutes, addInjectRoutes, httpInjection } = require('./control');
 const { SLACK_HEADERS, interactivityBody } = require('./signing');
 const { postSigned } = require('./outbound');
 
@@ -28,14 +28,8 @@ function applySeed(state, seed) {
 }
 
 function resetAll(fake, seed) {
-  fake.state.reset();
-  fake.recorder.clear();
-  fake.injector.clear();
+  clearFake(fake);
   applySeed(fake.state, seed);
-}
-
-function definer(fields, define) {
-  return (ctx) => ({ ok: true, items: eachItem(ctx.json(), (item) => { requireFields(item, fields); return define(item); }) });
 }
 
 function revokeToken(fake, ctx) {
@@ -59,12 +53,16 @@ function slackDelivery(spec) {
 async function sendSlack(ctx, signingSecret) {
   const spec = ctx.json();
   requireFields(spec, ['url']);
-  if (spec.body === undefined && spec.payload === undefined) throw new HttpError(400, 'missing_field', { field: 'body' });
+  if (spec.body === undefined && spec.payload === undefined) {
+    throw new HttpError(400, 'missing_field', { field: 'body' });
+  }
   const secret = spec.secret || signingSecret;
   if (!secret) throw new HttpError(400, 'missing_field', { field: 'secret' });
   const { body, contentType } = slackDelivery(spec);
   const extraHeaders = { ...SLACKBOT_HEADERS, ...(spec.headers || {}) };
-  return postSigned({ url: spec.url, body, contentType, secret, timestamp: spec.timestamp, names: SLACK_HEADERS, extraHeaders });
+  return postSigned({
+    url: spec.url, body, contentType, secret, timestamp: spec.timestamp, names: SLACK_HEADERS, extraHeaders,
+  });
 }
 
 function stateDump(state) {

@@ -13,6 +13,10 @@ function lower(text) {
   return String(text || '').toLowerCase();
 }
 
+function emailKey(teamId, email) {
+  return `${teamId}\0${lower(email)}`;
+}
+
 // Slack-like message timestamps ("1732780800.000100"): unique and increasing.
 class TsClock {
   constructor() {
@@ -32,6 +36,12 @@ function teamRecord(spec) {
   return { id, name: spec.name || id, domain: spec.domain || lower(id) };
 }
 
+// Scopes as an array, or as Slack writes them ("chat:write,im:write").
+function scopeList(scopes) {
+  if (Array.isArray(scopes)) return scopes.slice();
+  return String(scopes || '').split(/[\s,]+/).filter(Boolean);
+}
+
 function tokenRecord(spec) {
   return {
     token: spec.token,
@@ -40,7 +50,7 @@ function tokenRecord(spec) {
     bot_id: spec.bot_id || stableId('B', 'bot', spec.token),
     app_id: spec.app_id || 'A0FAKEAPP01',
     bot_name: spec.bot_name || 'approvals',
-    scopes: Array.isArray(spec.scopes) ? spec.scopes.slice() : String(spec.scopes || '').split(/[\s,]+/).filter(Boolean),
+    scopes: scopeList(spec.scopes),
     revoked: false,
     revoked_error: null,
   };
@@ -99,6 +109,7 @@ class SlackState {
     this.teams = new Map();
     this.tokens = new Map();
     this.users = new Map();
+    this.userIdByEmail = new Map();
     this.channels = new Map();
     this.dms = new Map();
     this.messages = [];
@@ -137,6 +148,7 @@ class SlackState {
     this.ensureTeam(spec.team_id);
     const user = userRecord(spec);
     this.users.set(user.id, user);
+    if (user.email) this.userIdByEmail.set(emailKey(user.team_id, user.email), user.id);
     return user;
   }
 
@@ -154,11 +166,9 @@ class SlackState {
 
   // Deactivated users are not found by e-mail (as on Slack).
   userByEmail(teamId, email) {
-    const wanted = lower(email);
-    for (const user of this.users.values()) {
-      if (user.team_id === teamId && !user.deleted && user.email && lower(user.email) === wanted) return user;
-    }
-    return null;
+    const user = this.users.get(this.userIdByEmail.get(emailKey(teamId, email)));
+    const current = user && user.email && emailKey(user.team_id, user.email) === emailKey(teamId, email);
+    return current && !user.deleted ? user : null;
   }
 
   // Returns {channel, existed}.

@@ -123,10 +123,12 @@ class SmtpSession {
     return true;
   }
 
+  // MAIL parameters are an ESMTP extension: none are allowed after HELO.
   mailParamsError(params) {
+    if (!this.esmtp && params.length) return [555, 'Unsupported option'];
     for (const param of params) {
       const [name, value] = param.toUpperCase().split('=');
-      if (name === 'SIZE' && Number(value) > this.sink.maxSize) return [552, 'Message size exceeds fixed maximum message size'];
+      if (name === 'SIZE' && Number(value) > this.sink.maxSize) return [552, 'Message size exceeds fixed limit'];
       if (name === 'BODY' && !['7BIT', '8BITMIME'].includes(value)) return [501, 'Unsupported BODY type'];
       if (name !== 'SIZE' && name !== 'BODY') return [555, 'Unsupported option'];
     }
@@ -138,7 +140,7 @@ class SmtpSession {
     if (this.mail) return this.reply(503, 'Error: nested MAIL command');
     const path = parsePath(rest, 'FROM');
     if (!path) return this.reply(501, 'Syntax: MAIL FROM:<address>');
-    const problem = this.esmtp ? this.mailParamsError(path.params) : (path.params.length ? [555, 'Unsupported option'] : null);
+    const problem = this.mailParamsError(path.params);
     if (problem) return this.reply(...problem);
     if (this.injected('mail', { address: path.address })) return undefined;
     this.mail = path;
@@ -184,7 +186,9 @@ class SmtpSession {
 
   messageFrom({ mail, recipients, lines }) {
     const data = Buffer.concat(lines.flatMap((line) => [line, Buffer.from('\r\n')])).toString('utf8');
-    return { helo: this.helo, esmtp: this.esmtp, mail_from: mail.address, mail_params: mail.params, rcpt_to: recipients, data };
+    return {
+      helo: this.helo, esmtp: this.esmtp, mail_from: mail.address, mail_params: mail.params, rcpt_to: recipients, data,
+    };
   }
 }
 

@@ -1,12 +1,17 @@
 'use strict';
 // Messages received by the SMTP sink, with their headers parsed.
 
+function splitHeader(line) {
+  const colon = line.indexOf(':');
+  return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
+}
+
 // Header section -> [[name, value], ...] with folded lines unfolded.
 function parseHeaderList(section) {
   const list = [];
   for (const line of section.split('\r\n')) {
     if (/^[ \t]/.test(line) && list.length) list[list.length - 1][1] += ` ${line.trim()}`;
-    else if (line.includes(':')) list.push([line.slice(0, line.indexOf(':')).trim(), line.slice(line.indexOf(':') + 1).trim()]);
+    else if (line.includes(':')) list.push(splitHeader(line));
   }
   return list;
 }
@@ -46,7 +51,8 @@ class MessageStore {
   // envelope: {helo, esmtp, mail_from, mail_params, rcpt_to, data}; returns the queue id.
   add(envelope) {
     const id = `SINK${String(++this.count).padStart(6, '0')}`;
-    this.messages.push({ id, ...envelope, ...parseMessage(envelope.data), size: Buffer.byteLength(envelope.data), received_at: new Date().toISOString() });
+    const size = Buffer.byteLength(envelope.data);
+    this.messages.push({ id, ...envelope, ...parseMessage(envelope.data), size, received_at: new Date().toISOString() });
     return id;
   }
 

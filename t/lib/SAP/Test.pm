@@ -46,7 +46,7 @@ sub psql {
     local $/;
     my $text = <$out> // '';
     close $out or die "psql failed ($?) for: $sql\n";
-    chomp $text;
+    $text =~ s/\s+\z//;
     return $text;
 }
 

@@ -162,7 +162,10 @@ static void run_cleanup(workers_t *w, apr_pool_t *pool)
         return;
     }
     if (store->ops->cleanup(store, w->history_days, &counts) == APR_SUCCESS && counts.ran) {
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, w->server,
+        int removed = counts.history || counts.oauth_states || counts.jobs || counts.events
+                      || counts.probes;
+
+        ap_log_error(APLOG_MARK, removed ? APLOG_INFO : APLOG_DEBUG, 0, w->server,
                      "cleanup: removed %" APR_INT64_T_FMT " history rows (older than %d days), %"
                      APR_INT64_T_FMT " OAuth states, %" APR_INT64_T_FMT " finished jobs, %"
                      APR_INT64_T_FMT " engine events, %" APR_INT64_T_FMT " probes",

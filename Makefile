@@ -80,3 +80,23 @@ install: $(MODULE_SO)
 clean:
 	rm -rf $(BUILD) .libs *.la *.lo *.slo *.o modules/core/*.lo modules/core/*.slo modules/core/*.o \
 	    modules/core/.libs modules/httpd/*.lo modules/httpd/*.slo modules/httpd/*.o modules/httpd/.libs
+
+# ---- AddressSanitizer + UBSan build of the module (make test-asan) --------
+# build/asan/mod_slack_approvals.so: the same sources, built with gcc directly
+# (apxs/libtool would add -D_FORTIFY_SOURCE and -O2). httpd must load libasan
+# first: scripts/asan-httpd runs /usr/sbin/apache2 with it in LD_PRELOAD.
+ASAN_SO     := $(BUILD)/asan/mod_slack_approvals.so
+ASAN_CFLAGS := -std=gnu11 $(shell $(APXS) -q CFLAGS) -I$(shell $(APXS) -q INCLUDEDIR) $(APR_CFLAGS) \
+               $(DEPS_CFLAGS) $(WARN) -Imodules/core -Imodules/httpd \
+               -fPIC -shared -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
+
+.PHONY: module-asan test-asan
+
+module-asan: $(ASAN_SO)
+
+$(ASAN_SO): $(MODULE_SRC) $(CORE_HDR) $(HTTPD_HDR) | check-core
+	@mkdir -p $(dir $@)
+	gcc $(ASAN_CFLAGS) -o $@ $(MODULE_SRC) -lcurl -ljansson -lssl -lcrypto
+
+test-asan:
+	SAP_ASAN=1 bash scripts/test.sh

@@ -15,6 +15,15 @@ flock 9
 bash scripts/install-deps.sh
 make -s module unit > "${TMPDIR:-/tmp}/sap-build.log" 2>&1 || { cat "${TMPDIR:-/tmp}/sap-build.log" >&2; exit 1; }
 
+# --- SAP_ASAN=1 (make test-asan): ASan/UBSan module, httpd through scripts/asan-httpd ---
+sap_httpd_args=()
+if [ "${SAP_ASAN:-0}" = 1 ]; then
+  make -s module-asan >> "${TMPDIR:-/tmp}/sap-build.log" 2>&1 || { cat "${TMPDIR:-/tmp}/sap-build.log" >&2; exit 1; }
+  sap_httpd_args=(-httpd "$SAP_TOP/scripts/asan-httpd")
+  export SAP_HTTPD="$SAP_TOP/scripts/asan-httpd"   # t/lib/SAP/Httpd.pm, t/config.t
+fi
+# --- end SAP_ASAN ---
+
 # Runtime files under /tmp, reachable by httpd's children (User nobody).
 SAP_RUN_DIR=$(mktemp -d /tmp/sap-test.XXXXXX)
 chmod 0755 "$SAP_RUN_DIR"
@@ -26,8 +35,19 @@ httpd_started=0
 finish() {
   local rc=$?
   if [ "$httpd_started" = 1 ]; then
-    t/TEST -stop-httpd > "$SAP_RUN_DIR/stop-httpd.log" 2>&1 || true
+    t/TEST "${sap_httpd_args[@]}" -stop-httpd > "$SAP_RUN_DIR/stop-httpd.log" 2>&1 || true
   fi
+  # --- SAP_ASAN=1: after httpd has stopped (reports written at exit count too) ---
+  if [ "${SAP_ASAN:-0}" = 1 ]; then
+    if [ -n "$(ls -A "$SAP_RUN_DIR/asan" 2>/dev/null)" ]; then
+      for f in "$SAP_RUN_DIR"/asan/*; do echo "==== $f"; cat "$f"; done >&2
+      echo "test.sh: ASan/UBSan reports in $SAP_RUN_DIR/asan" >&2
+      [ $rc -ne 0 ] || rc=1
+    else
+      echo "test.sh: no ASan/UBSan reports"
+    fi
+  fi
+  # --- end SAP_ASAN ---
   sap_env_stop
   if [ $rc -ne 0 ]; then
     echo "test.sh: failed (exit $rc); logs kept in $SAP_RUN_DIR and t/logs" >&2
@@ -42,14 +62,19 @@ trap 'exit 130' INT TERM
 pg_port=$(sap_free_port)
 sap_env_start "$SAP_RUN_DIR/pg" "$pg_port"
 export SAP_MODULE_SO="$SAP_TOP/.libs/mod_slack_approvals.so"
+if [ "${SAP_ASAN:-0}" = 1 ]; then export SAP_MODULE_SO="$SAP_TOP/build/asan/mod_slack_approvals.so"; fi  # SAP_ASAN
 
 http_port=$(sap_free_port)
 mkdir -p "$SAP_RUN_DIR/htdocs"
 t/TEST -clean >/dev/null 2>&1 || true
-t/TEST -httpd_conf "$SAP_TOP/t/conf/modules.conf" -port "$http_port" \
+t/TEST "${sap_httpd_args[@]}" -httpd_conf "$SAP_TOP/t/conf/modules.conf" -port "$http_port" \
        -documentroot "$SAP_RUN_DIR/htdocs" -start-httpd > "$SAP_RUN_DIR/start-httpd.log" 2>&1 \
   || { cat "$SAP_RUN_DIR/start-httpd.log" >&2; tail -n 30 t/logs/error_log >&2 || true; exit 1; }
 httpd_started=1
+# Apache::Test can "succeed" without starting httpd (the root trap of DESIGN
+# section 12): a suite that tests nothing must fail.
+[ -s t/logs/httpd.pid ] && kill -0 "$(cat t/logs/httpd.pid)" 2>/dev/null \
+  || { echo "test.sh: Apache::Test did not start httpd" >&2; cat "$SAP_RUN_DIR/start-httpd.log" >&2; exit 1; }
 
 # One prove run; its summary is the last thing printed.
 export CMOCKA_MESSAGE_OUTPUT=TAP

@@ -10,7 +10,7 @@ use File::Path qw(make_path);
 use IO::Socket::INET;
 use POSIX ();
 
-my $HTTPD = '/usr/sbin/apache2';
+my $HTTPD = $ENV{SAP_HTTPD} // '/usr/sbin/apache2';
 my $top = $ENV{SAP_TOP} or plan skip_all => 'SAP_TOP unset: run through make test';
 my $run_dir = $ENV{SAP_RUN_DIR} or plan skip_all => 'SAP_RUN_DIR unset: run through make test';
 my $so = $ENV{SAP_MODULE_SO} or plan skip_all => 'SAP_MODULE_SO unset: run through make test';

@@ -77,7 +77,8 @@ typedef struct sap_store_ops_t {
 struct sap_store_t {
     const sap_store_ops_t *ops;
     void *baton;              /* the implementation's session */
-    apr_pool_t *pool;         /* lives as long as the session */
+    apr_pool_t *pool;         /* scratch memory of the operations; a long-lived
+                               * session may point it at a per-job pool */
 };
 
 #endif

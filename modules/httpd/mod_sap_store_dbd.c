@@ -243,7 +243,10 @@ static apr_status_t run_select_row(sap_store_t *store, apr_pool_t *pool, const c
     if (!stmt) {
         return APR_EGENERAL;
     }
-    err = apr_dbd_pselect(driver, pool, session->dbd->handle, &res, stmt, 0, nargs, args);
+    /* random = 1: the pgsql driver then runs the statement synchronously and
+     * reports errors here; in sequential mode an error would only surface
+     * as "no more rows" and look like an empty result. */
+    err = apr_dbd_pselect(driver, pool, session->dbd->handle, &res, stmt, 1, nargs, args);
     if (err) {
         log_db_error(session, label, err);
         return APR_EGENERAL;

@@ -96,6 +96,7 @@ static void run_jobs(workers_t *w, apr_pool_t *pool, apr_int64_t job_id)
     }
     apr_pool_create(&job_pool, pool);
     while (ran && !w->stopping) {
+        store->pool = job_pool;   /* the session's scratch memory, freed per job */
         rv = sap_jobs_run_one(w->jobs, store, job_pool, job_id, w->owner, w->services,
                               &w->stopping, &ran);
         apr_pool_clear(job_pool);

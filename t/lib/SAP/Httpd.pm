@@ -68,7 +68,7 @@ CONF
 
 sub start {
     my ($self) = @_;
-    system('/usr/sbin/apache2', '-f', $self->conf, '-k', 'start') == 0
+    system($ENV{SAP_HTTPD} // '/usr/sbin/apache2', '-f', $self->conf, '-k', 'start') == 0
         or die "second httpd did not start: see $self->{dir}/logs/error_log\n";
     for (1 .. 50) {
         return 1 if $self->pid;

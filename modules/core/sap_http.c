@@ -643,6 +643,18 @@ static size_t http_header_cb(char *data, size_t size, size_t nitems, void *baton
     return len;
 }
 
+static int http_cancelled(const sap_http_request_t *req)
+{
+    return req->cancel && *req->cancel;
+}
+
+/* libcurl calls this about once a second and whenever data moves. */
+static int http_cancel_cb(void *baton, curl_off_t dltotal, curl_off_t dlnow,
+                          curl_off_t ultotal, curl_off_t ulnow)
+{
+    return *(volatile const int *)baton ? 1 : 0;
+}
+
 static apr_status_t http_request_setup(CURL *curl, const sap_http_request_t *req,
                                        struct curl_slist *header_list, http_sink_t *sink)
 {
@@ -660,6 +672,11 @@ static apr_status_t http_request_setup(CURL *curl, const sap_http_request_t *req
     if (!code) code = curl_easy_setopt(curl, CURLOPT_WRITEDATA, sink);
     if (!code) code = curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, http_header_cb);
     if (!code) code = curl_easy_setopt(curl, CURLOPT_HEADERDATA, sink);
+    if (!code && req->cancel) {
+        code = curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, http_cancel_cb);
+        if (!code) code = curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)req->cancel);
+        if (!code) code = curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    }
     if (!code && req->basic_user) {
         code = curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         if (!code) code = curl_easy_setopt(curl, CURLOPT_USERNAME, req->basic_user);
@@ -705,7 +722,23 @@ static apr_status_t http_outcome(CURL *curl, CURLcode code, const char *errbuf,
                                    sink->body_max);
         return APR_ENOSPC;
     }
+    if (code == CURLE_ABORTED_BY_CALLBACK) {
+        resp->error = "cancelled: the process is shutting down";
+        return APR_ECONNABORTED;
+    }
     return sap_http_transport_status(curl, code, errbuf, pool, &resp->error, pretryable);
+}
+
+/* Waits before a retry, in short steps so that a shutdown is not held up. */
+static void http_retry_wait(const sap_http_request_t *req, apr_interval_time_t delay)
+{
+    apr_time_t until = apr_time_now() + delay;
+    apr_interval_time_t step = apr_time_from_msec(50);
+
+    while (!http_cancelled(req) && apr_time_now() < until) {
+        apr_interval_time_t left = until - apr_time_now();
+        apr_sleep(left < step ? (left > 0 ? left : 0) : step);
+    }
 }
 
 static void http_attempt_log(const sap_http_request_t *req, const char *log_url,
@@ -808,14 +841,18 @@ apr_status_t sap_http_perform(sap_http_client_t *client, apr_pool_t *pool,
     }
     for (;;) {
         rv = http_attempt(client, pool, req, log_url, header_list, resp, &retryable);
-        if (!retryable || req->no_retry || resp->attempts > client->policy.max_retries) {
+        if (!retryable || req->no_retry || resp->attempts > client->policy.max_retries
+            || http_cancelled(req)) {
             break;
         }
         delay = sap_http_retry_delay(&client->policy, resp->attempts,
                                      apr_table_get(resp->headers, "retry-after"));
         sap_log_write(SAP_LOG_MARK, SAP_LOG_DEBUG, rv, "HTTP %s %s: retrying in %" APR_TIME_T_FMT " ms",
                       req->method, log_url, apr_time_as_msec(delay));
-        apr_sleep(delay);
+        http_retry_wait(req, delay);
+        if (http_cancelled(req)) {
+            break;   /* keep the last answer: the caller sees what Slack said */
+        }
     }
 leave:
     curl_slist_free_all(header_list);

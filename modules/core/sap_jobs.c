@@ -152,7 +152,7 @@ static apr_status_t settle_job(sap_job_ctx_t *ctx, sap_job_outcome_t outcome)
 
 apr_status_t sap_jobs_run_one(sap_jobs_t *jobs, sap_store_t *store, apr_pool_t *pool,
                               apr_int64_t job_id, const char *owner, void *services,
-                              volatile const int *stopping, int *pran)
+                              const sap_jobs_signals_t *signals, int *pran)
 {
     sap_job_t *job = NULL;
     sap_job_ctx_t ctx = {0};
@@ -172,7 +172,8 @@ apr_status_t sap_jobs_run_one(sap_jobs_t *jobs, sap_store_t *store, apr_pool_t *
     ctx.job = job;
     ctx.owner = owner;
     ctx.services = services;
-    ctx.stopping = stopping;
+    ctx.stopping = signals ? signals->stopping : NULL;
+    ctx.cancel = signals ? signals->cancel : NULL;
     rv = settle_job(&ctx, run_handler(jobs, &ctx));
     if (rv == APR_NOTFOUND) {
         sap_log_write(SAP_LOG_MARK, SAP_LOG_WARNING, 0,

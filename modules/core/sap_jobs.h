@@ -28,7 +28,9 @@ typedef struct sap_job_ctx_t {
     const sap_job_t *job;
     const char *owner;        /* "host:pid" of this worker, as stored in the lease */
     void *services;           /* the glue's services (clients, cache, config) */
-    volatile const int *stopping;  /* set when the process shuts down */
+    volatile const int *stopping;  /* set when the process shuts down: finish soon */
+    volatile const int *cancel;    /* set when shutdown stopped waiting: pass to every
+                                    * sap_http_request_t so transfers in flight abort */
     const char *error;        /* set by handlers for RETRY / FAILED */
 } sap_job_ctx_t;
 
@@ -43,9 +45,14 @@ void sap_jobs_register_core(sap_jobs_t *jobs);
 
 /* Claims one job (job_id 0: the next due one) and runs it. *pran tells
  * whether a job was found. Errors are the store's. */
+typedef struct sap_jobs_signals_t {
+    volatile const int *stopping;
+    volatile const int *cancel;
+} sap_jobs_signals_t;
+
 apr_status_t sap_jobs_run_one(sap_jobs_t *jobs, sap_store_t *store, apr_pool_t *pool,
                               apr_int64_t job_id, const char *owner, void *services,
-                              volatile const int *stopping, int *pran);
+                              const sap_jobs_signals_t *signals, int *pran);
 
 /* Seconds before retry number `attempts` (1-based): 5 s doubling, capped at 10 min. */
 int sap_jobs_retry_delay_sec(int attempts);

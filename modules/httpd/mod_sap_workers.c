@@ -25,7 +25,9 @@ typedef struct workers_t {
     apr_thread_t *poller;
     apr_thread_mutex_t *mutex;
     apr_thread_cond_t *wake;
-    volatile int stopping;
+    volatile int stopping;        /* no new jobs; running ones finish */
+    volatile int cancelling;      /* the shutdown bound passed: abort transfers */
+    sap_jobs_signals_t signals;
 } workers_t;
 
 /* One per child process; NULL where no workers run. */
@@ -98,7 +100,7 @@ static void run_jobs(workers_t *w, apr_pool_t *pool, apr_int64_t job_id)
     while (ran && !w->stopping) {
         store->pool = job_pool;   /* the session's scratch memory, freed per job */
         rv = sap_jobs_run_one(w->jobs, store, job_pool, job_id, w->owner, w->services,
-                              &w->stopping, &ran);
+                              &w->signals, &ran);
         apr_pool_clear(job_pool);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_ERR, rv, w->server, "worker: job queue error");
@@ -227,11 +229,13 @@ static apr_status_t workers_stop(void *data)
         apr_sleep(apr_time_from_msec(20));
     }
     if (apr_thread_pool_busy_count(w->thread_pool) > 0) {
+        /* Aborted jobs go back to the queue (RETRY) or keep their lease and
+         * are re-claimed when it expires: nothing is lost. */
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->server,
-                     "workers: %d job(s) still running after %d s; waiting for them "
-                     "(their leases let another worker take over if this process dies)",
+                     "workers: %d job(s) still running after %d s; aborting their transfers",
                      (int)apr_thread_pool_busy_count(w->thread_pool),
                      (int)apr_time_sec(MOD_SAP_WORKERS_SHUTDOWN_WAIT));
+        w->cancelling = 1;
     }
     apr_thread_pool_tasks_cancel(w->thread_pool, w);
     apr_thread_pool_destroy(w->thread_pool);
@@ -257,6 +261,8 @@ apr_status_t mod_sap_workers_start(apr_pool_t *pchild, server_rec *s, sap_jobs_t
     w->services = services;
     w->threads = threads;
     w->history_days = history_days;
+    w->signals.stopping = &w->stopping;
+    w->signals.cancel = &w->cancelling;
     if (apr_gethostname(host, sizeof(host), pool) != APR_SUCCESS) {
         apr_cpystrn(host, "localhost", sizeof(host));
     }

@@ -500,6 +500,82 @@ static void test_total_timeout_not_retried(void **state)
     assert_int_equal(sap_test_loopback_count(srv), 1);
 }
 
+typedef struct cancel_later_t {
+    volatile int flag;
+    apr_interval_time_t after;
+} cancel_later_t;
+
+static void *APR_THREAD_FUNC cancel_later(apr_thread_t *thread, void *data)
+{
+    cancel_later_t *cancel = data;
+
+    apr_sleep(cancel->after);
+    cancel->flag = 1;
+    return NULL;
+}
+
+/* Shutdown: a transfer in flight is aborted soon after the flag is raised. */
+static void test_cancel_aborts_transfer(void **state)
+{
+    static const sap_test_http_reply_t replies[] = { { 200, NULL, "late", apr_time_from_sec(4) } };
+    apr_pool_t *pool = *state;
+    sap_http_policy_t policy = test_policy();
+    sap_test_loopback_t *srv = start_http(pool, replies, 1);
+    sap_http_client_t *client = make_client(pool, &policy, 2);
+    sap_http_response_t *resp = NULL;
+    sap_http_request_t req;
+    cancel_later_t cancel = { 0, apr_time_from_msec(300) };
+    apr_thread_t *thread;
+    apr_status_t thread_rv;
+    apr_time_t started;
+
+    memset(&req, 0, sizeof(req));
+    req.method = "GET";
+    req.url = sap_test_loopback_url(srv, pool, "http", "/slow");
+    req.cancel = &cancel.flag;
+    assert_int_equal(apr_thread_create(&thread, NULL, cancel_later, &cancel, pool), APR_SUCCESS);
+    started = apr_time_now();
+    assert_int_equal(sap_http_perform(client, pool, &req, &resp), APR_ECONNABORTED);
+    apr_thread_join(&thread_rv, thread);
+    assert_true(msec(started) >= 250);
+    assert_true(msec(started) < 2000);
+    assert_int_equal(resp->attempts, 1);
+    assert_int_equal(resp->status, 0);
+    assert_non_null(strstr(resp->error, "shutting down"));
+}
+
+/* Shutdown: no retry is waited for; the caller gets the last answer. */
+static void test_cancel_stops_retries(void **state)
+{
+    static const sap_test_http_reply_t replies[] = {
+        { 503, "Retry-After: 4\r\n", "busy" }, { 200, NULL, "ok" } };
+    apr_pool_t *pool = *state;
+    sap_http_policy_t policy = test_policy();
+    sap_test_loopback_t *srv = start_http(pool, replies, 2);
+    sap_http_client_t *client;
+    sap_http_response_t *resp = NULL;
+    sap_http_request_t req;
+    cancel_later_t cancel = { 0, apr_time_from_msec(300) };
+    apr_thread_t *thread;
+    apr_status_t thread_rv;
+    apr_time_t started;
+
+    policy.backoff_cap = apr_time_from_sec(5);
+    client = make_client(pool, &policy, 2);
+    memset(&req, 0, sizeof(req));
+    req.method = "GET";
+    req.url = sap_test_loopback_url(srv, pool, "http", "/busy");
+    req.cancel = &cancel.flag;
+    assert_int_equal(apr_thread_create(&thread, NULL, cancel_later, &cancel, pool), APR_SUCCESS);
+    started = apr_time_now();
+    assert_int_equal(sap_http_perform(client, pool, &req, &resp), APR_SUCCESS);
+    apr_thread_join(&thread_rv, thread);
+    assert_true(msec(started) < 2000);
+    assert_int_equal(resp->status, 503);
+    assert_int_equal(resp->attempts, 1);
+    assert_int_equal(sap_test_loopback_count(srv), 1);
+}
+
 static void test_insecure_url_refused(void **state)
 {
     static const sap_test_http_reply_t replies[] = { { 200, NULL, "ok" } };
@@ -757,6 +833,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_connect_timeout_retried, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_redirect_not_followed, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_total_timeout_not_retried, test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_aborts_transfer, test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_stops_retries, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_insecure_url_refused, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_bad_request_refused, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_response_too_large, test_setup, test_teardown),

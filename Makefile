@@ -42,7 +42,7 @@ all: module
 
 module: $(MODULE_SO)
 
-$(MODULE_SO): check-core $(MODULE_SRC) $(CORE_HDR) $(HTTPD_HDR)
+$(MODULE_SO): $(MODULE_SRC) $(CORE_HDR) $(HTTPD_HDR) | check-core
 	$(APXS) -c -o mod_slack_approvals.la \
 	    -Wc,-std=gnu11 $(addprefix -Wc$(comma),$(WARN)) $(addprefix -Wc$(comma),$(DEPS_CFLAGS)) \
 	    -Imodules/core -Imodules/httpd \
@@ -92,11 +92,16 @@ ASAN_CFLAGS := -std=gnu11 $(shell $(APXS) -q CFLAGS) -I$(shell $(APXS) -q INCLUD
 
 .PHONY: module-asan test-asan
 
-module-asan: $(ASAN_SO)
+module-asan: $(ASAN_SO) $(BUILD)/asan/libsap-asan-options.so
 
 $(ASAN_SO): $(MODULE_SRC) $(CORE_HDR) $(HTTPD_HDR) | check-core
 	@mkdir -p $(dir $@)
 	gcc $(ASAN_CFLAGS) -o $@ $(MODULE_SRC) -lcurl -ljansson -lssl -lcrypto
+
+# Preloaded by scripts/asan-httpd next to libasan (see scripts/asan-options.c).
+$(BUILD)/asan/libsap-asan-options.so: scripts/asan-options.c
+	@mkdir -p $(dir $@)
+	gcc -std=gnu11 $(WARN) -fPIC -shared -O1 -o $@ $<
 
 test-asan:
 	SAP_ASAN=1 bash scripts/test.sh

@@ -32,6 +32,9 @@ chmod 0755 "$SAP_RUN_DIR"
 mkdir -p "$SAP_RUN_DIR/htdocs"
 export SAP_TOP SAP_RUN_DIR
 export SAP_ADMIN_PASSWORD=admin
+# kept beside the database: the token key must outlive the tokens it encrypts
+export SAP_TEST_SECRETS
+SAP_TEST_SECRETS="$(dirname "$pg_dir")/secrets"
 # shellcheck source=scripts/test-env.sh
 . scripts/test-env.sh
 

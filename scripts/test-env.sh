@@ -6,21 +6,19 @@ sap_free_port() {
   perl -MIO::Socket::INET -e 'my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1) or die; print $s->sockport'
 }
 
-# Writes the secret files the configuration names (DESIGN section 3).
+# Writes the secret files the configuration names (DESIGN section 3), those
+# that do not exist yet: make run keeps them (the token key must outlive the
+# tokens it encrypts). The htpasswd goes where httpd's children (User nobody)
+# can read it.
 sap_make_secrets() {
-  local dir=$1
+  local dir=$1 htpasswd=$2 name
   mkdir -p "$dir"
-  chmod 0755 "$dir"
-  umask 077
-  openssl rand -hex 24 > "$dir/client_secret"
-  openssl rand -hex 16 > "$dir/signing_secret"
-  openssl rand -hex 32 > "$dir/token_key"
-  openssl rand -hex 20 > "$dir/engine_token"
-  openssl rand -hex 16 > "$dir/engine_secret"
-  umask 022
-  # read by httpd's children (User nobody) on each admin request
-  htpasswd -bcB "$dir/htpasswd" admin "${SAP_ADMIN_PASSWORD:-admin-password}" 2>/dev/null
-  chmod 0644 "$dir/htpasswd"
+  chmod 0700 "$dir"
+  for name in client_secret:24 signing_secret:16 token_key:32 engine_token:20 engine_secret:16; do
+    [ -s "$dir/${name%%:*}" ] || (umask 077; openssl rand -hex "${name##*:}" > "$dir/${name%%:*}")
+  done
+  htpasswd -bcB "$htpasswd" admin "${SAP_ADMIN_PASSWORD:-admin-password}" 2>/dev/null
+  chmod 0644 "$htpasswd"
 }
 
 # Starts a fake in the background and waits for its READY line; echoes its JSON.
@@ -49,8 +47,9 @@ sap_env_start() {
   local pg_dir=$1 pg_port=$2 slack_port=${3:-0} engine_port=${4:-0} smtp_port=${5:-0}
   local ready
   export SAP_TOP SAP_RUN_DIR
-  export SAP_TEST_SECRETS="$SAP_RUN_DIR/secrets"
-  sap_make_secrets "$SAP_TEST_SECRETS"
+  export SAP_TEST_SECRETS=${SAP_TEST_SECRETS:-$SAP_RUN_DIR/secrets}
+  export SAP_HTPASSWD="$SAP_RUN_DIR/htpasswd"
+  sap_make_secrets "$SAP_TEST_SECRETS" "$SAP_HTPASSWD"
   "$SAP_TOP/scripts/pg.sh" start "$pg_dir" "$pg_port"
   echo "$pg_dir" > "$SAP_RUN_DIR/pg_dir"
   export SAP_TEST_DBPARAMS

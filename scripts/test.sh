@@ -37,11 +37,15 @@ finish() {
   if [ "$httpd_started" = 1 ]; then
     t/TEST "${sap_httpd_args[@]}" -stop-httpd > "$SAP_RUN_DIR/stop-httpd.log" 2>&1 || true
   fi
-  # --- SAP_ASAN=1: after httpd has stopped (reports written at exit count too) ---
+  # --- SAP_ASAN=1: after httpd has stopped (reports written at exit count too).
+  # ASan writes $SAP_RUN_DIR/asan/report.PID; UBSan writes to httpd's error_log.
   if [ "${SAP_ASAN:-0}" = 1 ]; then
-    if [ -n "$(ls -A "$SAP_RUN_DIR/asan" 2>/dev/null)" ]; then
-      for f in "$SAP_RUN_DIR"/asan/*; do echo "==== $f"; cat "$f"; done >&2
-      echo "test.sh: ASan/UBSan reports in $SAP_RUN_DIR/asan" >&2
+    local ubsan_logs
+    ubsan_logs=$(grep -l 'runtime error:' t/logs/error_log $(find "$SAP_RUN_DIR" -name error_log) 2>/dev/null || true)
+    if [ -n "$(ls -A "$SAP_RUN_DIR/asan" 2>/dev/null)" ] || [ -n "$ubsan_logs" ]; then
+      for f in "$SAP_RUN_DIR"/asan/*; do [ -f "$f" ] && { echo "==== $f"; cat "$f"; }; done >&2
+      for f in $ubsan_logs; do echo "==== $f (UBSan)"; grep -A 12 'runtime error:' "$f"; done >&2
+      echo "test.sh: ASan/UBSan reports (above; kept in $SAP_RUN_DIR/asan and the error_logs)" >&2
       [ $rc -ne 0 ] || rc=1
     else
       echo "test.sh: no ASan/UBSan reports"

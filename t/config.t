@@ -261,13 +261,13 @@ fails('token key: a secret, not a key',
 
 # ---- URLs -------------------------------------------------------------------
 
-fails('a malformed URL', [qr/SlackApprovalsPublicURL: 'approvals\.example\.com' must start with http:\/\/ or https:\/\//],
+fails('a malformed URL', [qr/SlackApprovalsPublicURL: the URL must start with http:\/\/ or https:\/\//],
       set => { SlackApprovalsPublicURL => 'approvals.example.com' });
-fails('a URL without a host', [qr/SlackApprovalsEngineURL: 'https:\/\/\/approvals' has no host/],
+fails('a URL without a host', [qr/SlackApprovalsEngineURL: the URL has no host/],
       set => { SlackApprovalsEngineURL => 'https:///approvals' });
-fails('a URL with a bad port', [qr/SlackApprovalsSlackAPI: 'https:\/\/slack\.com:99999\/api' has an invalid port/],
+fails('a URL with a bad port', [qr/SlackApprovalsSlackAPI: the URL has an invalid port/],
       set => { SlackApprovalsSlackAPI => 'https://slack.com:99999/api' });
-fails('a URL with an invalid host', [qr/SlackApprovalsEngineURL: 'https:\/\/jira!example\.com' has an invalid host/],
+fails('a URL with an invalid host', [qr/SlackApprovalsEngineURL: the URL has an invalid host/],
       set => { SlackApprovalsEngineURL => 'https://jira!example.com' });
 fails('a URL with a space', [qr/SlackApprovalsSlackAuthorizeURL: .* must not contain spaces/],
       set => { SlackApprovalsSlackAuthorizeURL => 'https://slack.com/oauth v2' });
@@ -277,22 +277,19 @@ fails('a public URL with a query string', [qr/SlackApprovalsPublicURL: .* must n
 my $url_password = 'pw' . random_hex(8);
 fails('a URL with user:pass@', [qr/SlackApprovalsEngineURL: .*must not contain credentials/],
       set => { SlackApprovalsEngineURL => "https://svc:$url_password\@jira.example.com/approvals" });
-TODO: {
-    local $TODO = 'mod_sap_config.c echoes the URL, credentials included, in its message';
-    unlike($outputs[-1], qr/\Q$url_password\E/, 'the refused URL\'s password is not echoed');
-}
+unlike($outputs[-1], qr/\Q$url_password\E/, 'the refused URL\'s password is not echoed');
 
 for my $directive (qw(SlackApprovalsPublicURL SlackApprovalsSlackAPI SlackApprovalsSlackAuthorizeURL
                       SlackApprovalsEngineURL)) {
     my $url = 'http://127.0.0.1:8080/path';
     fails("$directive http:// without SlackApprovalsAllowInsecureHTTP",
-          [qr/\Q$directive\E: '\Q$url\E' must start with https:\/\/ \(set SlackApprovalsAllowInsecureHTTP On/],
+          [qr/\Q$directive\E: the URL must start with https:\/\/ \(set SlackApprovalsAllowInsecureHTTP On/],
           set => { $directive => $url });
     passes("$directive http:// with SlackApprovalsAllowInsecureHTTP On",
            set => { $directive => $url, SlackApprovalsAllowInsecureHTTP => 'On' });
 }
 fails('SlackApprovalsAllowInsecureHTTP On still wants http or https',
-      [qr/SlackApprovalsEngineURL: 'ftp:\/\/engine\.example\.com' must start with http:\/\/ or https:\/\//],
+      [qr/SlackApprovalsEngineURL: the URL must start with http:\/\/ or https:\/\//],
       set => { SlackApprovalsEngineURL => 'ftp://engine.example.com', SlackApprovalsAllowInsecureHTTP => 'On' });
 
 # ---- numbers and mail ---------------------------------------------------------
@@ -308,7 +305,7 @@ for my $days (qw(0 3651)) {
           set => { SlackApprovalsHistoryDays => $days });
 }
 fails('SlackApprovalsMailRelay http://x',
-      [qr/SlackApprovalsMailRelay: 'http:\/\/x' must start with smtp:\/\/ or smtps:\/\//],
+      [qr/SlackApprovalsMailRelay: the URL must start with smtp:\/\/ or smtps:\/\//],
       set => { SlackApprovalsMailRelay => 'http://x' });
 fails('SlackApprovalsMailRelay without SlackApprovalsMailFrom',
       [qr/SlackApprovalsMailFrom: is required when SlackApprovalsMailRelay is set/],

@@ -19,7 +19,7 @@ use lib 't/lib';
 use SAP::Test qw(secret sign_headers admin_request json_of psql wait_until base_url
                  module_path);
 
-plan tests => 73;
+plan tests => 75;
 
 $SIG{PIPE} = 'IGNORE';
 
@@ -388,4 +388,13 @@ sub public_origin {
     ok t_cmp($res->code, 404, 'GET an unknown probe: 404');
     $res = admin_request(GET => '/admin/api/probes/abc');
     ok t_cmp($res->code, 400, 'GET probe abc: 400');
+}
+
+# ---------------------------------------------------------------- HEAD
+
+# HTTP requires HEAD wherever GET is served (load balancers use it).
+{
+    my $res = request(HEAD => module_path() . '/healthz');
+    ok t_cmp($res->code, 200, 'HEAD /healthz: 200 like GET');
+    ok t_cmp(length($res->content), 0, 'HEAD /healthz: no body');
 }

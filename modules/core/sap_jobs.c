@@ -119,7 +119,7 @@ static sap_job_outcome_t run_handler(sap_jobs_t *jobs, sap_job_ctx_t *ctx)
     if (!entry) {
         /* A newer node may know this kind (rolling upgrade): leave it queued. */
         ctx->error = apr_psprintf(ctx->pool, "no handler for job kind '%s'", ctx->job->kind);
-        return SAP_JOB_RETRY;
+        return SAP_JOB_DEFERRED;
     }
     return entry->fn(ctx);
 }
@@ -133,6 +133,10 @@ static apr_status_t settle_job(sap_job_ctx_t *ctx, sap_job_outcome_t outcome)
     switch (outcome) {
     case SAP_JOB_DONE:
         return store->ops->job_finish(store, job->id, ctx->owner);
+    case SAP_JOB_DEFERRED:
+        sap_log_write(SAP_LOG_MARK, SAP_LOG_WARNING, 0, "job %" APR_INT64_T_FMT ": %s; "
+                      "left in the queue for a node that knows it", job->id, error);
+        return store->ops->job_defer(store, job->id, ctx->owner, SAP_JOB_DEFER_SEC, error);
     case SAP_JOB_RETRY:
         if (job->attempts < job->max_attempts) {
             sap_log_write(SAP_LOG_MARK, SAP_LOG_INFO, 0, "job %" APR_INT64_T_FMT " (%s) attempt %d: %s; retrying",

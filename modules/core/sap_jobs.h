@@ -19,8 +19,12 @@
 typedef enum {
     SAP_JOB_DONE = 0,
     SAP_JOB_RETRY,            /* transient failure: back to the queue with backoff */
-    SAP_JOB_FAILED            /* permanent failure: kept as failed with the reason */
+    SAP_JOB_FAILED,           /* permanent failure: kept as failed with the reason */
+    SAP_JOB_DEFERRED          /* not ours to run (unknown kind): queued again, uncounted */
 } sap_job_outcome_t;
+
+/* How long a job of an unknown kind waits before it is offered again. */
+#define SAP_JOB_DEFER_SEC 60
 
 typedef struct sap_job_ctx_t {
     apr_pool_t *pool;         /* cleared after the job */

@@ -4,6 +4,7 @@
 #include <apr_strings.h>
 #include <openssl/crypto.h>
 
+#include "sap_hex.h"
 #include "sap_secret.h"
 
 #define KEY32_HEX_LEN  (2 * SAP_SECRET_KEY32_LEN)
@@ -148,26 +149,12 @@ leave:
     return rv;
 }
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 static int all_hex(const unsigned char *buf, apr_size_t len)
 {
     apr_size_t i;
 
     for (i = 0; i < len; i++) {
-        if (hex_value(buf[i]) < 0) {
+        if (sap_hex_value(buf[i]) < 0) {
             return 0;
         }
     }
@@ -209,17 +196,13 @@ static apr_status_t key32_decode(const unsigned char *buf, apr_size_t len,
                                  apr_pool_t *pool, const char *path, const char **perror)
 {
     apr_size_t stripped = without_newline(buf, len);
-    apr_size_t i;
 
     if (len == SAP_SECRET_KEY32_LEN && !all_hex(buf, len)) {
         memcpy(key, buf, SAP_SECRET_KEY32_LEN);
         return APR_SUCCESS;
     }
     if (stripped == KEY32_HEX_LEN && all_hex(buf, stripped)) {
-        for (i = 0; i < SAP_SECRET_KEY32_LEN; i++) {
-            key[i] = (unsigned char)(hex_value(buf[2 * i]) << 4 | hex_value(buf[2 * i + 1]));
-        }
-        return APR_SUCCESS;
+        return sap_hex_decode((const char *)buf, key, SAP_SECRET_KEY32_LEN);
     }
     *perror = key32_complaint(pool, path, buf, len, stripped);
     return APR_EINVAL;

@@ -7,24 +7,11 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "sap_hex.h"
 #include "sap_log.h"
 #include "sap_signature.h"
 
 #define SAP_SIG_MAC_LEN 32   /* SHA-256 output */
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 /* Unix seconds, digits only: no sign, no space, not empty, at most
  * SAP_SIGNATURE_TS_MAX_LEN digits, no overflow of int64. */
@@ -57,7 +44,6 @@ static apr_status_t parse_signature(const char *header, unsigned char mac[SAP_SI
 {
     const apr_size_t prefix_len = sizeof(SAP_SIGNATURE_PREFIX) - 1;
     const char *hex;
-    apr_size_t i;
 
     if (strncmp(header, SAP_SIGNATURE_PREFIX, prefix_len) != 0) {
         return APR_EINVAL;
@@ -66,16 +52,7 @@ static apr_status_t parse_signature(const char *header, unsigned char mac[SAP_SI
     if (strlen(hex) != SAP_SIGNATURE_HEX_LEN) {
         return APR_EINVAL;
     }
-    for (i = 0; i < SAP_SIG_MAC_LEN; i++) {
-        int hi = hex_value(hex[2 * i]);
-        int lo = hex_value(hex[2 * i + 1]);
-
-        if (hi < 0 || lo < 0) {
-            return APR_EINVAL;
-        }
-        mac[i] = (unsigned char)(hi << 4 | lo);
-    }
-    return APR_SUCCESS;
+    return sap_hex_decode(hex, mac, SAP_SIG_MAC_LEN);
 }
 
 /* Written so that no subtraction can overflow whatever the timestamp:

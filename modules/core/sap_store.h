@@ -62,6 +62,10 @@ typedef struct sap_store_ops_t {
                               int delay_sec, const char *error);
     apr_status_t (*job_fail)(sap_store_t *store, apr_int64_t job_id, const char *owner,
                              const char *error);
+    /* Back to the queue without counting the attempt (a kind this node
+     * does not know: a newer node may). */
+    apr_status_t (*job_defer)(sap_store_t *store, apr_int64_t job_id, const char *owner,
+                              int delay_sec, const char *error);
     apr_status_t (*queue_stats)(sap_store_t *store, sap_queue_stats_t *stats);
     apr_status_t (*cleanup)(sap_store_t *store, int history_days, sap_cleanup_counts_t *counts);
 

@@ -113,7 +113,7 @@ apr_status_t mod_sap_cache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, ser
     if (!state.provider) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s,
                      "SlackApprovalsCache: socache provider '%s' is not loaded "
-                     "(LoadModule socache_%s_module …)", provider, provider);
+                     "(LoadModule socache_%s_module ...)", provider, provider);
         return APR_EINIT;
     }
     err = state.provider->create(&state.instance, args, ptemp, pconf);

@@ -106,7 +106,8 @@ static const char *set_url(cmd_parms *cmd, void *dconf, const char *value)
 
     /* Scheme policy waits for SlackApprovalsAllowInsecureHTTP: check syntax here. */
     if (sap_url_check(value, SAP_URL_WEB, 1, cmd->pool, &why) != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "%s: '%s' %s", cmd->cmd->name, value, why);
+        /* The URL itself is not repeated: it may hold credentials. */
+        return apr_psprintf(cmd->pool, "%s: the URL %s", cmd->cmd->name, why);
     }
     return set_string(cmd, dconf, value);
 }
@@ -123,8 +124,8 @@ static const char *set_public_url(cmd_parms *cmd, void *dconf, const char *value
     }
     apr_uri_parse(cmd->pool, value, &uri);
     if (uri.query) {
-        return apr_psprintf(cmd->pool, "%s: '%s' must not have a query string",
-                            cmd->cmd->name, value);
+        return apr_psprintf(cmd->pool, "%s: the URL must not have a query string",
+                            cmd->cmd->name);
     }
     /* The handler's Location; no trailing slash ("/" becomes ""). */
     conf->public_path = apr_pstrdup(cmd->pool, uri.path ? uri.path : "");
@@ -142,7 +143,7 @@ static const char *set_mail_relay(cmd_parms *cmd, void *dconf, const char *value
     const char *why = NULL;
 
     if (sap_url_check(value, SAP_URL_MAIL, 1, cmd->pool, &why) != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "%s: '%s' %s", cmd->cmd->name, value, why);
+        return apr_psprintf(cmd->pool, "%s: the URL %s", cmd->cmd->name, why);
     }
     return set_string(cmd, dconf, value);
 }
@@ -328,8 +329,7 @@ static int check_scheme(server_rec *s, apr_pool_t *pool, const mod_sap_config_t 
     for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
         if (sap_url_check(urls[i].value, SAP_URL_WEB, conf->allow_insecure, pool, &why)
             != APR_SUCCESS) {
-            return config_error(s, urls[i].directive,
-                                apr_psprintf(pool, "'%s' %s", urls[i].value, why));
+            return config_error(s, urls[i].directive, apr_pstrcat(pool, "the URL ", why, NULL));
         }
     }
     return OK;

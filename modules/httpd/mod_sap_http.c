@@ -99,7 +99,7 @@ int mod_sap_http_check_admin(request_rec *r, const mod_sap_config_t *conf)
     if (!r->user || !*r->user) {
         /* Fail closed: the site's own auth must protect the admin Location. */
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "admin request without an authenticated "
-                      "user: protect <Location …/admin> with httpd authentication");
+                      "user: protect <Location .../admin> with httpd authentication");
         return mod_sap_http_send_error(r, HTTP_FORBIDDEN, "authentication_required",
                                        "The admin API needs an authenticated user "
                                        "(configure httpd authentication for this Location).");

@@ -11,8 +11,10 @@ APLOG_USE_MODULE(slack_approvals);
 
 typedef enum { ROUTE_EXACT, ROUTE_PREFIX } route_match_t;
 
+#define ANY_METHOD -1
+
 typedef struct route_t {
-    const char *method;       /* NULL: any method (the route checks) */
+    int method;               /* M_GET (HEAD too), M_POST…; ANY_METHOD: the route checks */
     const char *path;
     route_match_t match;
     int admin;                /* needs mod_sap_http_check_admin */
@@ -20,11 +22,11 @@ typedef struct route_t {
 } route_t;
 
 static const route_t routes[] = {
-    {"GET",  "/healthz",                      ROUTE_EXACT,  0, mod_sap_health_get},
-    {"POST", "/slack/events",                 ROUTE_EXACT,  0, mod_sap_slack_events_post},
-    {"POST", "/admin/api/probes",             ROUTE_EXACT,  1, mod_sap_admin_probe_create},
-    {"GET",  "/admin/api/probes/",            ROUTE_PREFIX, 1, mod_sap_admin_probe_get},
-    {NULL,   "/admin/api/diagnostics/cache/", ROUTE_PREFIX, 1, mod_sap_admin_cache_diag},
+    {M_GET,      "/healthz",                      ROUTE_EXACT,  0, mod_sap_health_get},
+    {M_POST,     "/slack/events",                 ROUTE_EXACT,  0, mod_sap_slack_events_post},
+    {M_POST,     "/admin/api/probes",             ROUTE_EXACT,  1, mod_sap_admin_probe_create},
+    {M_GET,      "/admin/api/probes/",            ROUTE_PREFIX, 1, mod_sap_admin_probe_get},
+    {ANY_METHOD, "/admin/api/diagnostics/cache/", ROUTE_PREFIX, 1, mod_sap_admin_cache_diag},
 };
 
 /* The part of the URI below the module's Location (the path of
@@ -40,7 +42,7 @@ static const char *path_below_base(request_rec *r, const mod_sap_config_t *conf)
 }
 
 static const route_t *find_route(const char *path, const char **ptail, int *pwrong_method,
-                                 const char *method)
+                                 int method)
 {
     apr_size_t i;
 
@@ -54,7 +56,8 @@ static const route_t *find_route(const char *path, const char **ptail, int *pwro
         if (!matches) {
             continue;
         }
-        if (route->method && strcmp(route->method, method)) {
+        /* httpd gives HEAD the number of GET (r->header_only tells them apart). */
+        if (route->method != ANY_METHOD && route->method != method) {
             *pwrong_method = 1;
             continue;
         }
@@ -81,7 +84,7 @@ int mod_sap_router_handler(request_rec *r)
         return HTTP_NOT_FOUND;
     }
     ctx.path = path_below_base(r, ctx.conf);
-    route = ctx.path ? find_route(ctx.path, &ctx.tail, &wrong_method, r->method) : NULL;
+    route = ctx.path ? find_route(ctx.path, &ctx.tail, &wrong_method, r->method_number) : NULL;
     if (!route) {
         if (wrong_method) {
             mod_sap_http_send_error(r, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",

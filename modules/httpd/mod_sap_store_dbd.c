@@ -20,6 +20,7 @@ APLOG_USE_MODULE(slack_approvals);
 #define SQL_JOB_FINISH        "sap_job_finish"
 #define SQL_JOB_RETRY         "sap_job_retry"
 #define SQL_JOB_FAIL          "sap_job_fail"
+#define SQL_JOB_DEFER         "sap_job_defer"
 #define SQL_QUEUE_STATS       "sap_queue_stats"
 #define SQL_CLEANUP           "sap_cleanup"
 #define SQL_PROBE_CREATE      "sap_probe_create"
@@ -64,6 +65,10 @@ static const statement_t statements[] = {
         "WHERE id = %s::bigint AND state = 'running' AND lease_owner = %s"},
     {SQL_JOB_FAIL, "UPDATE sap_jobs SET state = 'failed', finished_at = now(), updated_at = now(), "
         "last_error = %s, lease_owner = NULL, lease_until = NULL "
+        "WHERE id = %s::bigint AND state = 'running' AND lease_owner = %s"},
+    {SQL_JOB_DEFER, "UPDATE sap_jobs SET state = 'queued', attempts = attempts - 1, updated_at = now(), "
+        "run_after = now() + make_interval(secs => %s::int), last_error = %s, "
+        "lease_owner = NULL, lease_until = NULL "
         "WHERE id = %s::bigint AND state = 'running' AND lease_owner = %s"},
     {SQL_QUEUE_STATS, "SELECT count(*) FILTER (WHERE state = 'queued'), "
         "count(*) FILTER (WHERE state = 'running'), count(*) FILTER (WHERE state = 'failed') "
@@ -124,7 +129,7 @@ apr_status_t mod_sap_store_prepare(server_rec *s, apr_pool_t *ptemp)
     dbd_close_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
     if (!dbd_prepare_fn || !dbd_acquire_fn || !dbd_open_fn || !dbd_close_fn) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s,
-                     "mod_dbd is not loaded: add 'LoadModule dbd_module …' and "
+                     "mod_dbd is not loaded: add 'LoadModule dbd_module ...' and "
                      "DBDriver pgsql / DBDParams (mod_slack_approvals stores in PostgreSQL)");
         return APR_EINIT;
     }
@@ -358,6 +363,15 @@ static apr_status_t op_job_fail(sap_store_t *store, apr_int64_t job_id, const ch
     return settle(store, SQL_JOB_FAIL, 3, args);
 }
 
+static apr_status_t op_job_defer(sap_store_t *store, apr_int64_t job_id, const char *owner,
+                                 int delay_sec, const char *error)
+{
+    const char *args[] = {from_int64(store->pool, delay_sec), error,
+                          from_int64(store->pool, job_id), owner};
+
+    return settle(store, SQL_JOB_DEFER, 4, args);
+}
+
 static apr_status_t op_queue_stats(sap_store_t *store, sap_queue_stats_t *stats)
 {
     const char *cols[3] = {NULL};
@@ -439,6 +453,7 @@ static const sap_store_ops_t dbd_store_ops = {
     op_job_finish,
     op_job_retry,
     op_job_fail,
+    op_job_defer,
     op_queue_stats,
     op_cleanup,
     op_probe_create,

@@ -8,8 +8,9 @@
 #include <httpd.h>
 #include "sap_jobs.h"
 
-/* How long shutdown waits for running jobs before it gives up on them (they
- * stay leased in the database and another worker re-claims them). */
+/* How long shutdown waits for running jobs before it aborts their HTTP
+ * transfers (sap_http_request_t.cancel); it then waits for them to return.
+ * An aborted job is retried later, by this node or another. */
 #define MOD_SAP_WORKERS_SHUTDOWN_WAIT apr_time_from_sec(10)
 #define MOD_SAP_WORKERS_POLL_INTERVAL apr_time_from_sec(1)
 #define MOD_SAP_WORKERS_CLEANUP_EVERY apr_time_from_sec(60 * 60)
@@ -24,8 +25,9 @@ typedef struct mod_sap_workers_stats_t {
 apr_status_t mod_sap_workers_start(apr_pool_t *pchild, server_rec *s, sap_jobs_t *jobs,
                                    void *services, int threads, int history_days);
 
-/* After the request's transaction committed: run this job now if a thread
- * is free (the poller finds it otherwise). */
+/* After the request's transaction committed: queue this job for the next
+ * free worker thread of this process (the poller finds it otherwise, e.g.
+ * when this process stops first). */
 void mod_sap_workers_push(apr_int64_t job_id);
 
 void mod_sap_workers_get_stats(mod_sap_workers_stats_t *stats);

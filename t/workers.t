@@ -56,7 +56,8 @@ ok t_cmp($got->{requested_by}, 'admin', 'requested_by is the httpd user');
 ok $got->{ran_by} =~ /^[^:]+:\d+$/, 'ran_by names host:pid';
 
 # --- 2. a burst of 200 queued jobs: each run exactly once, in parallel ---
-my $first = enqueue_probes(200);
+# (50 ms each: one child alone would need 2.5 s, so the others' pollers join in)
+my $first = enqueue_probes(200, '{"sleep_ms": 50}');
 ok wait_until(30, sub { all_done_from($first, 200) }), '200 probes done';
 my @rows = probes_from($first);
 ok t_cmp(scalar(grep { $_->[1] == 1 } @rows), 200, 'each ran exactly once');

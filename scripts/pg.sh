@@ -48,7 +48,7 @@ SQL
     fi
     ;;
   conninfo)
-    echo "host=127.0.0.1 port=${3:?port} dbname=approvals user=approvals"
+    echo "host=127.0.0.1 port=${3:?port} dbname=approvals user=approvals connect_timeout=5"
     ;;
   *) echo "pg.sh: unknown command $cmd" >&2; exit 2 ;;
 esac

@@ -53,7 +53,7 @@ my $got = json_of(admin_request(GET => "/admin/api/probes/$probe->{id}"));
 ok t_cmp($got->{runs}, 1, 'probe ran exactly once');
 ok t_cmp($got->{job_attempts}, 1, 'in one attempt');
 ok t_cmp($got->{requested_by}, 'admin', 'requested_by is the httpd user');
-ok $got->{ran_by} =~ /^[^:]+:\d+$/, 'ran_by names host:pid';
+ok $got->{ran_by} =~ /^[^:]+:\d+:[0-9a-f]{8}$/, 'ran_by names host:pid:nonce';
 
 # --- 2. a burst of 200 queued jobs: each run exactly once, in parallel ---
 # (50 ms each: one child alone would need 2.5 s, so the others' pollers join in)

@@ -30,7 +30,7 @@ typedef struct sap_job_ctx_t {
     apr_pool_t *pool;         /* cleared after the job */
     sap_store_t *store;
     const sap_job_t *job;
-    const char *owner;        /* "host:pid" of this worker, as stored in the lease */
+    const char *owner;        /* "host:pid:nonce" of this worker, as stored in the lease */
     void *services;           /* the glue's services (clients, cache, config) */
     volatile const int *stopping;  /* set when the process shuts down: finish soon */
     volatile const int *cancel;    /* set when shutdown stopped waiting: pass to every

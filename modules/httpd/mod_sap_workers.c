@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include <unistd.h>
+#include <apr_general.h>
 #include <apr_strings.h>
 #include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
@@ -251,6 +252,7 @@ apr_status_t mod_sap_workers_start(apr_pool_t *pchild, server_rec *s, sap_jobs_t
     apr_pool_t *pool;
     apr_status_t rv;
     char host[256];
+    unsigned char nonce[4];
 
     if ((rv = apr_pool_create(&pool, pchild)) != APR_SUCCESS) {
         return rv;
@@ -267,7 +269,15 @@ apr_status_t mod_sap_workers_start(apr_pool_t *pchild, server_rec *s, sap_jobs_t
     if (apr_gethostname(host, sizeof(host), pool) != APR_SUCCESS) {
         apr_cpystrn(host, "localhost", sizeof(host));
     }
-    w->owner = apr_psprintf(pool, "%s:%d", host, (int)getpid());
+    /* host:pid alone can repeat across nodes (containers share host names
+     * and pid numbers); a lease owner must be unique or one node could
+     * settle another's job. */
+    if (apr_generate_random_bytes(nonce, sizeof(nonce)) != APR_SUCCESS) {
+        apr_time_t now = apr_time_now();
+        memcpy(nonce, &now, sizeof(nonce));
+    }
+    w->owner = apr_psprintf(pool, "%s:%d:%02x%02x%02x%02x", host, (int)getpid(),
+                            nonce[0], nonce[1], nonce[2], nonce[3]);
     if ((rv = apr_thread_mutex_create(&w->mutex, APR_THREAD_MUTEX_DEFAULT, pool)) != APR_SUCCESS
         || (rv = apr_thread_cond_create(&w->wake, pool)) != APR_SUCCESS
         || (rv = apr_thread_pool_create(&w->thread_pool, threads, threads, pool)) != APR_SUCCESS) {

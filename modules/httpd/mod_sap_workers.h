@@ -32,7 +32,7 @@ void mod_sap_workers_push(apr_int64_t job_id);
 
 void mod_sap_workers_get_stats(mod_sap_workers_stats_t *stats);
 
-/* "host:pid", as stored in job leases. */
+/* "host:pid:nonce", unique per process and start, as stored in job leases. */
 const char *mod_sap_workers_owner(void);
 
 #endif

@@ -29,6 +29,7 @@ typedef struct workers_t {
     volatile int stopping;        /* no new jobs; running ones finish */
     volatile int cancelling;      /* the shutdown bound passed: abort transfers */
     sap_jobs_signals_t signals;
+    volatile apr_time_t db_down_warned;   /* racy by design: at worst two lines */
 } workers_t;
 
 /* One per child process; NULL where no workers run. */
@@ -82,6 +83,21 @@ void mod_sap_workers_push(apr_int64_t job_id)
     }
 }
 
+/* The poller tries every second while the database is down: say so once a
+ * minute, not every second (mod_dbd logs its own reason each time too). */
+static void warn_database_down(workers_t *w)
+{
+    apr_time_t now = apr_time_now();
+    apr_time_t last = w->db_down_warned;
+
+    if (now - last < MOD_SAP_WORKERS_DB_WARN_EVERY) {
+        return;
+    }
+    w->db_down_warned = now;
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->server,
+                 "worker: database unavailable; jobs wait in the queue");
+}
+
 /* Runs the given job, then whatever else is due, until the queue is empty or
  * the process stops. Each job found fans out to one more idle thread, so a
  * burst is worked in parallel while an empty queue costs one query. */
@@ -93,8 +109,7 @@ static void run_jobs(workers_t *w, apr_pool_t *pool, apr_int64_t job_id)
     int ran = 1;
 
     if (mod_sap_store_open(w->server, pool, &store) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->server,
-                     "worker: database unavailable; jobs wait in the queue");
+        warn_database_down(w);
         return;
     }
     apr_pool_create(&job_pool, pool);

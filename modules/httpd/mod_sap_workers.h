@@ -15,6 +15,7 @@
 #define MOD_SAP_WORKERS_POLL_INTERVAL apr_time_from_sec(1)
 #define MOD_SAP_WORKERS_CLEANUP_EVERY apr_time_from_sec(60 * 60)
 #define MOD_SAP_WORKERS_CLEANUP_FIRST apr_time_from_sec(5)
+#define MOD_SAP_WORKERS_DB_WARN_EVERY apr_time_from_sec(60)
 
 typedef struct mod_sap_workers_stats_t {
     int threads;              /* 0: no workers in this process */

@@ -9,7 +9,7 @@ use lib 't/lib';
 use SAP::Test qw(psql psql_rows admin_request json_of wait_until);
 use SAP::Httpd;
 
-plan tests => 32;
+plan tests => 38;
 
 sub enqueue_probes {
     my ($count, $extra) = @_;
@@ -84,6 +84,28 @@ ok t_cmp(psql("SELECT attempts FROM sap_jobs WHERE id = $dead_job"), 2, 'second 
 ok t_cmp(psql("SELECT runs FROM sap_queue_probes WHERE id = $dead_probe"), 1, 'probe ran once');
 ok psql("SELECT ran_by FROM sap_queue_probes WHERE id = $dead_probe") ne 'crashed-node:4242',
    'run by a live worker';
+
+# a worker really killed mid-job: its lease runs out (fast-forwarded here
+# instead of waiting 120 s) and another worker runs the job
+$res = admin_request(POST => '/admin/api/probes', json => { sleep_ms => 8000 });
+my $killed = json_of($res);
+my $victim_owner;
+ok wait_until(10, sub {
+    $victim_owner = psql("SELECT lease_owner FROM sap_jobs WHERE id = $killed->{job_id} AND state = 'running'");
+    length $victim_owner;
+}), 'long job claimed';
+my ($victim_pid) = $victim_owner =~ /:(\d+):/;
+ok $victim_pid && kill('KILL', $victim_pid), "worker process $victim_pid killed";
+psql("UPDATE sap_jobs SET lease_until = now() - interval '1 second' WHERE id = $killed->{job_id}");
+ok wait_until(20, sub {
+    psql("SELECT state FROM sap_jobs WHERE id = $killed->{job_id}") eq 'done';
+}), 'killed worker\'s job finished by another worker';
+my ($killed_runs, $killed_attempts, $killed_ran_by) = @{ (psql_rows("SELECT p.runs, j.attempts, "
+    . "p.ran_by FROM sap_queue_probes p JOIN sap_jobs j ON j.id = $killed->{job_id} "
+    . "WHERE p.id = $killed->{id}"))[0] };
+ok t_cmp($killed_runs, 1, 'ran to completion once');
+ok t_cmp($killed_attempts, 2, 'on the second attempt');
+ok $killed_ran_by ne $victim_owner, 'by a live worker';
 
 # a live lease is left alone
 my ($held_job) = psql("INSERT INTO sap_jobs (kind, payload, state, attempts, lease_owner, lease_until) "

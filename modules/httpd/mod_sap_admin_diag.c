@@ -52,8 +52,9 @@ int mod_sap_admin_probe_create(mod_sap_route_ctx_t *ctx)
                                                     "number from 0 to %d", SAP_PROBE_MAX_SLEEP_MS));
     }
     if (sleep_ms) {
-        extra = apr_psprintf(r->pool, "{\"" SAP_JK_SLEEP_MS "\": %" JSON_INTEGER_FORMAT "}",
-                             json_integer_value(sleep_ms));
+        /* APR's formatter knows APR_INT64_T_FMT, not jansson's "lld". */
+        extra = apr_psprintf(r->pool, "{\"" SAP_JK_SLEEP_MS "\": %" APR_INT64_T_FMT "}",
+                             (apr_int64_t)json_integer_value(sleep_ms));
     }
     json_decref(request);
     if (mod_sap_store_for_request(r, &store) != APR_SUCCESS

@@ -18,7 +18,8 @@ sub new {
     my $dir = "$ENV{SAP_RUN_DIR}/httpd-$args{name}";
     make_path("$dir/logs");
     chmod 0755, $dir;
-    my $self = bless { dir => $dir, port => free_port(), extra => $args{extra} // '' }, $class;
+    my $self = bless { dir => $dir, port => free_port(), extra => $args{extra} // '',
+                       dbparams => $args{dbparams} // $ENV{SAP_TEST_DBPARAMS} }, $class;
     $self->_write_conf;
     return $self;
 }
@@ -46,7 +47,7 @@ Group nogroup
 LogLevel info slack_approvals:debug
 StartServers 2
 DBDriver pgsql
-DBDParams "$ENV{SAP_TEST_DBPARAMS}"
+DBDParams "$self->{dbparams}"
 SlackApprovals On
 SlackApprovalsPublicURL http://127.0.0.1:$self->{port}/slack-approvals
 SlackApprovalsClientID 1111.2222
@@ -75,6 +76,13 @@ sub start {
         select undef, undef, undef, 0.1;
     }
     die "second httpd wrote no pid file\n";
+}
+
+sub error_log {
+    my ($self) = @_;
+    open my $fh, '<', "$self->{dir}/logs/error_log" or return '';
+    local $/;
+    return <$fh> // '';
 }
 
 sub pid {

@@ -13,61 +13,11 @@
 #include <apr_strings.h>
 #include <apr_thread_proc.h>
 
-#include "helper_loopback.h"
+#include "helper_fixtures.h"
 #include "sap_http.h"
 #include "sap_log.h"
 
 /* ---------------------------------------------------------------- fixtures */
-
-static int group_setup(void **state)
-{
-    if (apr_initialize() != APR_SUCCESS || sap_http_global_init() != APR_SUCCESS) {
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    sap_http_global_cleanup();
-    apr_terminate();
-    return 0;
-}
-
-static int test_setup(void **state)
-{
-    apr_pool_t *pool = NULL;
-
-    if (apr_pool_create(&pool, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    *state = pool;
-    return 0;
-}
-
-/* Destroying the pool stops the servers and frees the clients even when an
- * assertion left the test half-way. */
-static int test_teardown(void **state)
-{
-    apr_pool_destroy(*state);
-    return 0;
-}
-
-static apr_status_t stop_server(void *data)
-{
-    sap_test_loopback_stop(data);
-    return APR_SUCCESS;
-}
-
-static sap_test_loopback_t *start_http(apr_pool_t *pool, const sap_test_http_reply_t *replies,
-                                       int nreplies)
-{
-    sap_test_loopback_t *srv = NULL;
-
-    assert_int_equal(sap_test_loopback_start_http(&srv, replies, nreplies), APR_SUCCESS);
-    apr_pool_cleanup_register(pool, srv, stop_server, apr_pool_cleanup_null);
-    return srv;
-}
 
 /* Fast retries, http:// allowed: what most tests want. */
 static sap_http_policy_t test_policy(void)
@@ -238,7 +188,7 @@ static void test_request_arrives_as_sent(void **state)
     static const char body[] = "{\"channel\":\"C1\",\"text\":\"h\xc3\xa9llo\"}";
     apr_pool_t *pool = *state;
     sap_http_policy_t policy = test_policy();
-    sap_test_loopback_t *srv = start_http(pool, replies, 1);
+    sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     const sap_test_http_request_t *seen;
     sap_http_response_t *resp = NULL;
@@ -286,7 +236,7 @@ static void test_get_has_no_body(void **state)
     static const sap_test_http_reply_t replies[] = { { 404, NULL, "{}" } };
     apr_pool_t *pool = *state;
     sap_http_policy_t policy = test_policy();
-    sap_test_loopback_t *srv = start_http(pool, replies, 1);
+    sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
     const sap_test_http_request_t *seen;
@@ -312,7 +262,7 @@ static void test_retry_429_honours_retry_after(void **state)
     };
     apr_pool_t *pool = *state;
     sap_http_policy_t policy = test_policy();
-    sap_test_loopback_t *srv = start_http(pool, replies, 2);
+    sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 2);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
     apr_time_t started = apr_time_now();
@@ -335,7 +285,7 @@ static void test_retry_503_503_200(void **state)
     };
     apr_pool_t *pool = *state;
     sap_http_policy_t policy = test_policy();
-    sap_test_loopback_t *srv = start_http(pool, replies, 3);
+    sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 3);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
     apr_time_t started = apr_time_now();
@@ -354,7 +304,7 @@ static void test_gives_up_after_four_500s(void **state)
     static const sap_test_http_reply_t replies[] = { { 500, NULL, "broken" } };
     apr_pool_t *pool = *state;
     sap_http_policy_t policy = test_policy();
-    sap_test_loopback_t *srv = start_http(pool, replies, 1);
+    sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
 
@@ -372,7 +322,7 @@ static void test_max_retries_respected(void **state)
     static const sap_test_http_reply_t replies[] = { { 502, NULL, NULL } };
     apr_pool_t *pool = *state;
     sap_http_policy_t policy = test_policy();
-    sap_test_loopback_t *srv = start_http(pool, replies, 1);
+    sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *client;
     sap_http_response_t *resp = NULL;
 
@@ -390,7 +340,7 @@ static void test_no_retry_flag(void **state)
     static const sap_test_http_reply_t replies[] = { { 503, NULL, NULL }, { 200, NULL, NULL } };
     apr_pool_t *pool = *state;
     sap_http_policy_t policy = test_policy();
-    sap_test_loopback_t *srv = start_http(pool, replies, 2);
+    sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 2);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
     sap_http_request_t req;
@@ -453,12 +403,12 @@ static void test_redirect_not_followed(void **state)
     static const sap_test_http_reply_t target_replies[] = { { 200, NULL, "followed" } };
     apr_pool_t *pool = *state;
     sap_http_policy_t policy = test_policy();
-    sap_test_loopback_t *target = start_http(pool, target_replies, 1);
+    sap_test_loopback_t *target = sap_test_start_http(pool, target_replies, 1);
     const char *location = sap_test_loopback_url(target, pool, "http", "/elsewhere");
     sap_test_http_reply_t redirect[] = {
         { 302, apr_pstrcat(pool, "Location: ", location, "\r\n", NULL), "moved" },
     };
-    sap_test_loopback_t *srv = start_http(pool, redirect, 1);
+    sap_test_loopback_t *srv = sap_test_start_http(pool, redirect, 1);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
 
@@ -477,7 +427,7 @@ static void test_total_timeout_not_retried(void **state)
     static const sap_test_http_reply_t replies[] = { { 200, NULL, "late", apr_time_from_sec(3) } };
     apr_pool_t *pool = *state;
     sap_http_policy_t policy = test_policy();
-    sap_test_loopback_t *srv = start_http(pool, replies, 1);
+    sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *client;
     sap_http_response_t *resp = NULL;
     sap_http_request_t req;
@@ -520,7 +470,7 @@ static void test_cancel_aborts_transfer(void **state)
     static const sap_test_http_reply_t replies[] = { { 200, NULL, "late", apr_time_from_sec(4) } };
     apr_pool_t *pool = *state;
     sap_http_policy_t policy = test_policy();
-    sap_test_loopback_t *srv = start_http(pool, replies, 1);
+    sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
     sap_http_request_t req;
@@ -551,7 +501,7 @@ static void test_cancel_stops_retries(void **state)
         { 503, "Retry-After: 4\r\n", "busy" }, { 200, NULL, "ok" } };
     apr_pool_t *pool = *state;
     sap_http_policy_t policy = test_policy();
-    sap_test_loopback_t *srv = start_http(pool, replies, 2);
+    sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 2);
     sap_http_client_t *client;
     sap_http_response_t *resp = NULL;
     sap_http_request_t req;
@@ -581,7 +531,7 @@ static void test_insecure_url_refused(void **state)
     static const sap_test_http_reply_t replies[] = { { 200, NULL, "ok" } };
     apr_pool_t *pool = *state;
     sap_http_policy_t policy = test_policy();
-    sap_test_loopback_t *srv = start_http(pool, replies, 1);
+    sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *strict, *relaxed;
     sap_http_response_t *resp = NULL;
 
@@ -614,7 +564,7 @@ static void test_bad_request_refused(void **state)
     static const sap_test_http_reply_t replies[] = { { 200, NULL, "ok" } };
     apr_pool_t *pool = *state;
     sap_http_policy_t policy = test_policy();
-    sap_test_loopback_t *srv = start_http(pool, replies, 1);
+    sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
     sap_http_request_t req;
@@ -661,7 +611,7 @@ static void test_response_too_large(void **state)
     /* exactly at the limit */
     replies[2].status = 200;
     replies[2].body = apr_pstrndup(pool, big, 1024);
-    srv = start_http(pool, replies, 3);
+    srv = sap_test_start_http(pool, replies, 3);
     policy.max_response_bytes = 1024;
     client = make_client(pool, &policy, 2);
     url = sap_test_loopback_url(srv, pool, "http", "/");
@@ -683,7 +633,7 @@ static void test_handle_reused(void **state)
     static const sap_test_http_reply_t replies[] = { { 200, NULL, "again" } };
     apr_pool_t *pool = *state;
     sap_http_policy_t policy = test_policy();
-    sap_test_loopback_t *srv = start_http(pool, replies, 1);
+    sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *client = make_client(pool, &policy, 1);
     sap_http_response_t *resp = NULL;
     int round;
@@ -724,7 +674,7 @@ static void test_log_has_no_secrets(void **state)
     static const sap_test_http_reply_t replies[] = { { 503, NULL, "body-from-server" }, { 200, NULL, "ok" } };
     apr_pool_t *pool = *state;
     sap_http_policy_t policy = test_policy();
-    sap_test_loopback_t *srv = start_http(pool, replies, 2);
+    sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 2);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
     sap_http_request_t req;
@@ -786,7 +736,7 @@ static void test_concurrent_requests(void **state)
     static const sap_test_http_reply_t replies[] = { { 200, NULL, "pong" } };
     apr_pool_t *pool = *state;
     sap_http_policy_t policy = test_policy();
-    sap_test_loopback_t *srv = start_http(pool, replies, 1);
+    sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     apr_thread_t *threads[CONCURRENT_THREADS];
     worker_t workers[CONCURRENT_THREADS];
@@ -817,31 +767,31 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policy_defaults),
-        cmocka_unit_test_setup_teardown(test_client_create_rejects_bad_policy, test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_client_create_rejects_bad_policy, sap_test_pool_setup, sap_test_pool_teardown),
         cmocka_unit_test(test_retry_delay_exponential),
         cmocka_unit_test(test_retry_delay_retry_after_seconds),
         cmocka_unit_test(test_retry_delay_garbage_ignored),
         cmocka_unit_test(test_retry_delay_http_date),
-        cmocka_unit_test_setup_teardown(test_request_arrives_as_sent, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_get_has_no_body, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_retry_429_honours_retry_after, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_retry_503_503_200, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_gives_up_after_four_500s, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_max_retries_respected, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_no_retry_flag, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_connection_refused_retried, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_connect_timeout_retried, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_redirect_not_followed, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_total_timeout_not_retried, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_cancel_aborts_transfer, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_cancel_stops_retries, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_insecure_url_refused, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_bad_request_refused, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_response_too_large, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_handle_reused, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_log_has_no_secrets, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_requests, test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_request_arrives_as_sent, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_get_has_no_body, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_retry_429_honours_retry_after, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_retry_503_503_200, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_gives_up_after_four_500s, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_max_retries_respected, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_no_retry_flag, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_connection_refused_retried, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_connect_timeout_retried, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_redirect_not_followed, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_total_timeout_not_retried, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_aborts_transfer, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_stops_retries, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_insecure_url_refused, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_request_refused, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_response_too_large, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_handle_reused, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_log_has_no_secrets, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_requests, sap_test_pool_setup, sap_test_pool_teardown),
     };
 
-    return cmocka_run_group_tests_name("sap_http", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("sap_http", tests, sap_test_group_setup, sap_test_group_teardown);
 }

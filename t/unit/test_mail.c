@@ -13,60 +13,11 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 
-#include "helper_loopback.h"
+#include "helper_fixtures.h"
 #include "sap_http.h"
 #include "sap_mail.h"
 
 /* ---------------------------------------------------------------- fixtures */
-
-static int group_setup(void **state)
-{
-    if (apr_initialize() != APR_SUCCESS || sap_http_global_init() != APR_SUCCESS) {
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    sap_http_global_cleanup();
-    apr_terminate();
-    return 0;
-}
-
-static int test_setup(void **state)
-{
-    apr_pool_t *pool = NULL;
-
-    if (apr_pool_create(&pool, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    *state = pool;
-    return 0;
-}
-
-/* Stops the servers and frees the client even after a failed assertion. */
-static int test_teardown(void **state)
-{
-    apr_pool_destroy(*state);
-    return 0;
-}
-
-static apr_status_t stop_server(void *data)
-{
-    sap_test_loopback_stop(data);
-    return APR_SUCCESS;
-}
-
-static sap_test_loopback_t *start_smtp(apr_pool_t *pool, const sap_test_smtp_reply_t *replies,
-                                       int nreplies)
-{
-    sap_test_loopback_t *srv = NULL;
-
-    assert_int_equal(sap_test_loopback_start_smtp(&srv, replies, nreplies), APR_SUCCESS);
-    apr_pool_cleanup_register(pool, srv, stop_server, apr_pool_cleanup_null);
-    return srv;
-}
 
 /* The default policy except fast retries; note allow_insecure stays 0:
  * smtp:// must not need it. */
@@ -232,7 +183,7 @@ static void test_message_delivered(void **state)
 {
     static const sap_test_smtp_reply_t replies[] = { { NULL, NULL, NULL } };
     apr_pool_t *pool = *state;
-    sap_test_loopback_t *srv = start_smtp(pool, replies, 1);
+    sap_test_loopback_t *srv = sap_test_start_smtp(pool, replies, 1);
     sap_http_client_t *client = make_client(pool);
     sap_mail_t *mail = make_mail(pool, "Approval needed: FIN-12 Q3 budget",
                                  "Hello Cy,\nplease review FIN-12.\n.leading dot\n..two dots\n.\nbye");
@@ -297,7 +248,7 @@ static void test_non_ascii_subject_encoded(void **state)
         "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe3\x83\x86\xe3\x82\xad\xe3\x82\xb9\xe3\x83\x88 "
         "\xf0\x9f\x9a\x80 \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe3\x83\x86\xe3\x82\xad end";
     apr_pool_t *pool = *state;
-    sap_test_loopback_t *srv = start_smtp(pool, replies, 1);
+    sap_test_loopback_t *srv = sap_test_start_smtp(pool, replies, 1);
     sap_http_client_t *client = make_client(pool);
     sap_mail_t *mail = make_mail(pool, subject, "text \xc3\xa9t\xc3\xa9\n");
     const sap_test_smtp_message_t *seen;
@@ -383,7 +334,7 @@ static void test_header_injection_refused(void **state)
 {
     static const sap_test_smtp_reply_t replies[] = { { NULL, NULL, NULL } };
     apr_pool_t *pool = *state;
-    sap_test_loopback_t *srv = start_smtp(pool, replies, 1);
+    sap_test_loopback_t *srv = sap_test_start_smtp(pool, replies, 1);
     sap_http_client_t *client = make_client(pool);
     const char *url = sap_test_loopback_url(srv, pool, "smtp", "");
     sap_mail_t *mail;
@@ -420,7 +371,7 @@ static void test_relay_url_checked(void **state)
 {
     static const sap_test_smtp_reply_t replies[] = { { NULL, NULL, NULL } };
     apr_pool_t *pool = *state;
-    sap_test_loopback_t *srv = start_smtp(pool, replies, 1);
+    sap_test_loopback_t *srv = sap_test_start_smtp(pool, replies, 1);
     sap_http_client_t *client = make_client(pool);
     sap_mail_t *mail = make_mail(pool, "s", "b");
     const char *error = NULL;
@@ -442,7 +393,7 @@ static void test_rcpt_550_reported_not_retried(void **state)
         { NULL, NULL, NULL },
     };
     apr_pool_t *pool = *state;
-    sap_test_loopback_t *srv = start_smtp(pool, replies, 2);
+    sap_test_loopback_t *srv = sap_test_start_smtp(pool, replies, 2);
     sap_http_client_t *client = make_client(pool);
     sap_mail_t *mail = make_mail(pool, "s", "b");
     const char *error = NULL;
@@ -462,7 +413,7 @@ static void test_rcpt_451_retried(void **state)
         { NULL, NULL, NULL },
     };
     apr_pool_t *pool = *state;
-    sap_test_loopback_t *srv = start_smtp(pool, replies, 2);
+    sap_test_loopback_t *srv = sap_test_start_smtp(pool, replies, 2);
     sap_http_client_t *client = make_client(pool);
     sap_mail_t *mail = make_mail(pool, "s", "retried body");
     const char *error = "unset";
@@ -483,7 +434,7 @@ static void test_data_451_retried(void **state)
         { NULL, NULL, NULL },
     };
     apr_pool_t *pool = *state;
-    sap_test_loopback_t *srv = start_smtp(pool, replies, 2);
+    sap_test_loopback_t *srv = sap_test_start_smtp(pool, replies, 2);
     sap_http_client_t *client = make_client(pool);
     sap_mail_t *mail = make_mail(pool, "s", "b");
     const char *error = NULL;
@@ -499,7 +450,7 @@ static void test_persistent_451_gives_up(void **state)
 {
     static const sap_test_smtp_reply_t replies[] = { { "451 4.7.1 Try again later", NULL, NULL } };
     apr_pool_t *pool = *state;
-    sap_test_loopback_t *srv = start_smtp(pool, replies, 1);
+    sap_test_loopback_t *srv = sap_test_start_smtp(pool, replies, 1);
     sap_http_client_t *client = make_client(pool);
     sap_mail_t *mail = make_mail(pool, "s", "b");
     const char *error = NULL;
@@ -530,20 +481,20 @@ static void test_relay_refused_retried(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_message_delivered, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_message_ids_differ, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_non_ascii_subject_encoded, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_subject_encoding_rules, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_non_ascii_display_name_encoded, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_body_line_endings_and_long_lines, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_header_injection_refused, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_relay_url_checked, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_rcpt_550_reported_not_retried, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_rcpt_451_retried, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_data_451_retried, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_persistent_451_gives_up, test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_relay_refused_retried, test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_message_delivered, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_message_ids_differ, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_non_ascii_subject_encoded, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_subject_encoding_rules, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_non_ascii_display_name_encoded, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_body_line_endings_and_long_lines, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_header_injection_refused, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_relay_url_checked, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_rcpt_550_reported_not_retried, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_rcpt_451_retried, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_data_451_retried, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_persistent_451_gives_up, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_relay_refused_retried, sap_test_pool_setup, sap_test_pool_teardown),
     };
 
-    return cmocka_run_group_tests_name("sap_mail", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("sap_mail", tests, sap_test_group_setup, sap_test_group_teardown);
 }

@@ -1,0 +1,72 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <apr_general.h>
+
+#include "helper_fixtures.h"
+#include "sap_http.h"
+
+int sap_test_group_setup(void **state)
+{
+    if (apr_initialize() != APR_SUCCESS || sap_http_global_init() != APR_SUCCESS) {
+        return -1;
+    }
+    return 0;
+}
+
+int sap_test_group_teardown(void **state)
+{
+    sap_http_global_cleanup();
+    apr_terminate();
+    return 0;
+}
+
+int sap_test_pool_setup(void **state)
+{
+    apr_pool_t *pool = NULL;
+
+    if (apr_pool_create(&pool, NULL) != APR_SUCCESS) {
+        return -1;
+    }
+    *state = pool;
+    return 0;
+}
+
+int sap_test_pool_teardown(void **state)
+{
+    apr_pool_destroy(*state);
+    return 0;
+}
+
+static apr_status_t stop_server(void *data)
+{
+    sap_test_loopback_stop(data);
+    return APR_SUCCESS;
+}
+
+static sap_test_loopback_t *owned_by(apr_pool_t *pool, sap_test_loopback_t *srv)
+{
+    apr_pool_cleanup_register(pool, srv, stop_server, apr_pool_cleanup_null);
+    return srv;
+}
+
+sap_test_loopback_t *sap_test_start_http(apr_pool_t *pool, const sap_test_http_reply_t *replies,
+                                         int nreplies)
+{
+    sap_test_loopback_t *srv = NULL;
+
+    assert_int_equal(sap_test_loopback_start_http(&srv, replies, nreplies), APR_SUCCESS);
+    return owned_by(pool, srv);
+}
+
+sap_test_loopback_t *sap_test_start_smtp(apr_pool_t *pool, const sap_test_smtp_reply_t *replies,
+                                         int nreplies)
+{
+    sap_test_loopback_t *srv = NULL;
+
+    assert_int_equal(sap_test_loopback_start_smtp(&srv, replies, nreplies), APR_SUCCESS);
+    return owned_by(pool, srv);
+}

@@ -1,0 +1,20 @@
+/* cmocka fixtures shared by the tests of the outbound client: APR and
+ * libcurl once per group, a pool per test. Destroying a test's pool stops
+ * the loopback servers started with sap_test_start_*() and frees clients,
+ * even when an assertion left the test half-way. */
+#ifndef HELPER_FIXTURES_H
+#define HELPER_FIXTURES_H
+
+#include "helper_loopback.h"
+
+int sap_test_group_setup(void **state);
+int sap_test_group_teardown(void **state);
+int sap_test_pool_setup(void **state);
+int sap_test_pool_teardown(void **state);
+
+sap_test_loopback_t *sap_test_start_http(apr_pool_t *pool, const sap_test_http_reply_t *replies,
+                                         int nreplies);
+sap_test_loopback_t *sap_test_start_smtp(apr_pool_t *pool, const sap_test_smtp_reply_t *replies,
+                                         int nreplies);
+
+#endif

@@ -205,6 +205,10 @@ passes('optional directives left out (defaults)',
            SlackApprovalsHistoryDays SlackApprovalsAllowInsecureHTTP) });
 passes('a secret file path relative to ServerRoot',
        set => { SlackApprovalsClientSecretFile => 'secrets/client_secret' });
+passes('the cache mutex is registered for httpd\'s Mutex directive',
+       extra => ["Mutex file:$ENV{SAP_RUN_DIR} slack-approvals-cache"]);
+fails('an unregistered mutex name is refused (the check above means something)',
+      [qr/slack-approvals-kache/], extra => ["Mutex file:$ENV{SAP_RUN_DIR} slack-approvals-kache"]);
 passes('token key: 32 raw bytes', set => { SlackApprovalsTokenKeyFile => $file{key_raw} });
 passes('token key: 32 raw bytes, the last one a newline',
        set => { SlackApprovalsTokenKeyFile => $file{key_raw_nl} });

@@ -105,3 +105,9 @@ $(BUILD)/asan/libsap-asan-options.so: scripts/asan-options.c
 
 test-asan:
 	SAP_ASAN=1 bash scripts/test.sh
+
+# ---- benchmarks (bench/README.md): writes its section of docs/benchmarks.md
+.PHONY: bench
+
+bench:
+	bash bench/run.sh

@@ -144,6 +144,15 @@ for _ in $(seq 1 50); do
 done
 [ $ok = 1 ] || { tail -n 30 "$HTTPD_DIR/logs/error_log" >&2; die "healthz never answered 200"; }
 
+# CPU time from /proc/stat: "steal total" and "idle+iowait total" jiffies.
+# steal_pct BEFORE AFTER prints the share the hypervisor gave to other guests.
+cpu_jiffies() { awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t }' /proc/stat; }
+cpu_jiffies_idle() { awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print $5 + $6, t }' /proc/stat; }
+steal_pct() {
+  awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ")
+    printf "%.0f%%\n", (y[2] > x[2]) ? 100 * (y[1] - x[1]) / (y[2] - x[2]) : 0 }'
+}
+
 # --- memory: VmRSS of the child processes ------------------------------------
 # Prints "children total_mib min_mib max_mib" (kB from /proc/PID/status).
 children_rss() {
@@ -157,8 +166,12 @@ children_rss() {
     printf "%d %.1f %.1f %.1f\n", n, t / 1024, mn / 1024, mx / 1024 }'
 }
 parent_rss() { awk '/^VmRSS:/ {printf "%.1f\n", $2 / 1024}' "/proc/$httpd_pid/status"; }
-# Workers and DB connections start in child_init: give them a moment.
+# Workers and DB connections start in child_init: give them a moment, and
+# meanwhile see how busy the machine is without any load of ours.
+idle_before=$(cpu_jiffies_idle)
 sleep 2
+busy_before=$(awk -v a="$idle_before" -v b="$(cpu_jiffies_idle)" 'BEGIN { split(a, x, " "); split(b, y, " ")
+  printf "%.0f%%\n", (y[2] > x[2]) ? 100 - 100 * (y[1] - x[1]) / (y[2] - x[2]) : 0 }')
 read -r mem_before_n mem_before_total mem_before_min mem_before_max <<< "$(children_rss)"
 mem_parent=$(parent_rss)
 log "children before: $mem_before_n, RSS $mem_before_total MiB in total"
@@ -202,13 +215,26 @@ code=$(curl -sS -o "$OUT/healthz.answer" -w '%{http_code}' "$BASE/slack-approval
 [ "$code" = 200 ] || die "healthz answered $code"
 
 run_wrk() {      # run_wrk NAME URL [LUA]
-  local name=$1 url=$2 lua=${3:-}
+  local name=$1 url=$2 lua=${3:-} before
   log "wrk: $name (${WRK_THREADS} threads x ${WRK_CONNECTIONS} connections x $WRK_DURATION)"
+  before=$(cpu_jiffies)
   wrk -t "$WRK_THREADS" -c "$WRK_CONNECTIONS" -d "$WRK_DURATION" --timeout 5s --latency \
       ${lua:+-s "$lua"} "$url" > "$OUT/wrk-$name.txt" 2>&1 || die "wrk $name failed: $(cat "$OUT/wrk-$name.txt")"
+  steal_pct "$before" "$(cpu_jiffies)" > "$OUT/steal-$name.txt"
+  # wrk catches SIGINT, prints a short run's results and exits 0, and bash then
+  # carries on: a run that stopped early must not be published.
+  awk -v want="${WRK_DURATION%s}" '/ requests in / { d = $4; sub(/s,$/, "", d); ok = (d + 0 >= want * 0.9) }
+      END { exit !ok }' "$OUT/wrk-$name.txt" || die "wrk $name stopped early (interrupted?): $(grep ' requests in ' "$OUT/wrk-$name.txt")"
 }
-# Short warm-up so that the first measured run does not pay for child start-up.
-wrk -t 1 -c 8 -d 2s -s "$SAP_RUN_DIR/signed.lua" "$BASE$EVENTS" > "$OUT/wrk-warmup.txt" 2>&1 || true
+# Warm-up at the measured concurrency, so that no measured run pays for what
+# happens once: the event MPM starting more children, mod_dbd opening (and
+# preparing every statement on) the connections of its pools.
+log "warm-up (not measured)"
+jiffies_start=$(cpu_jiffies)
+wrk -t "$WRK_THREADS" -c "$WRK_CONNECTIONS" -d 3s -s "$SAP_RUN_DIR/signed.lua" "$BASE$EVENTS" \
+    > "$OUT/wrk-warmup-signed.txt" 2>&1 || true
+wrk -t "$WRK_THREADS" -c "$WRK_CONNECTIONS" -d 3s "$BASE/slack-approvals/healthz" \
+    > "$OUT/wrk-warmup-healthz.txt" 2>&1 || true
 run_wrk signed   "$BASE$EVENTS"                "$SAP_RUN_DIR/signed.lua"
 run_wrk baseline "$BASE/baseline/answer.json"  "$SAP_RUN_DIR/signed.lua"
 log_lines_before=$(wc -l < "$HTTPD_DIR/logs/error_log")
@@ -280,14 +306,16 @@ raw_bulk_rate=$(awk -v n="$RAW_ROWS" -v ms="$raw_bulk_ms" 'BEGIN { printf "%.0f"
 raw_single_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
 raw_single_rate=$(awk -v n="$RAW_ROWS" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / ((b - a) / 1e9) }')
 
+steal_all=$(steal_pct "$jiffies_start" "$(cpu_jiffies)")
+
 # --- 4. memory after ------------------------------------------------------------
 read -r mem_after_n mem_after_total mem_after_min mem_after_max <<< "$(children_rss)"
 mem_parent_after=$(parent_rss)
 
 # --- sanity: the numbers are only worth publishing if every answer was right -----
 # Socket errors are reported, not fatal: the event MPM closes idle keep-alive
-# connections when all its workers are busy, and wrk counts a request it had
-# just sent on such a connection as a read error.
+# connections when all the workers of a child are busy, and wrk counts a
+# request it had just sent on such a connection as a read error.
 [ "$signed_non2xx" = 0 ] || die "signed run: $signed_non2xx non-2xx answers (see $OUT/wrk-signed.txt)"
 [ "$base_non2xx" = 0 ] || die "baseline run: $base_non2xx non-2xx answers (see $OUT/wrk-baseline.txt)"
 [ "$hz_non2xx" = 0 ] || die "healthz run: $hz_non2xx non-2xx answers (see $OUT/wrk-healthz.txt)"
@@ -315,7 +343,8 @@ Measured $(date -u '+%Y-%m-%d %H:%M UTC') with \`bash bench/run.sh\` (or \`make 
 |---|---|
 | CPU | $(nproc) cores (\`nproc\`), ${cpu:-unknown} |
 | memory | ${mem_total} MiB (\`free -m\`) |
-| load average before the run | $load_before |
+| load before the run | load average $load_before; CPU busy $busy_before over 2 s with our httpd idle |
+| CPU steal during the measurements | $steal_all of all CPU time went to other guests of the host (\`steal\` in /proc/stat) |
 | kernel | $(uname -r) |
 | httpd | $httpd_version, event MPM with its default settings, \`SlackApprovalsWorkers $WORKERS\`, \`LogLevel warn\` |
 | PostgreSQL | $pg_version, \`fsync=off\` (scripts/pg.sh), same machine |
@@ -323,12 +352,12 @@ Measured $(date -u '+%Y-%m-%d %H:%M UTC') with \`bash bench/run.sh\` (or \`make 
 
 ### HTTP
 
-| what | requests/s | p50 | p99 | non-2xx | socket errors | compared with |
-|---|---:|---:|---:|---:|---:|---|
-| 1a. signed \`url_verification\`, \`POST /slack/events\` → 200 | $signed_rps | $signed_p50 | $signed_p99 | $signed_non2xx | $signed_err | $(pct "$signed_rps" "$base_rps") of 1b |
-| 1b. baseline: the same POST to a static file (core \`default-handler\`) → 200 | $base_rps | $base_p50 | $base_p99 | $base_non2xx | $base_err | (the ceiling) |
-| 1c. bad signature, \`POST /slack/events\` → 401 | $bad_rps | $bad_p50 | $bad_p99 | $bad_non2xx (all 401) | $bad_err | $(pct "$bad_rps" "$base_rps") of 1b |
-| 3. \`GET /healthz\` → 200 (database round trips) | $hz_rps | $hz_p50 | $hz_p99 | $hz_non2xx | $hz_err | $(pct "$hz_rps" "$base_rps") of 1b |
+| what | requests/s | p50 | p99 | non-2xx | socket errors | CPU steal | compared with |
+|---|---:|---:|---:|---:|---:|---:|---|
+| 1a. signed \`url_verification\`, \`POST /slack/events\` → 200 | $signed_rps | $signed_p50 | $signed_p99 | $signed_non2xx | $signed_err | $(cat "$OUT/steal-signed.txt") | $(pct "$signed_rps" "$base_rps") of 1b |
+| 1b. baseline: the same POST to a static file (core \`default-handler\`) → 200 | $base_rps | $base_p50 | $base_p99 | $base_non2xx | $base_err | $(cat "$OUT/steal-baseline.txt") | (the reference) |
+| 1c. bad signature, \`POST /slack/events\` → 401 | $bad_rps | $bad_p50 | $bad_p99 | $bad_non2xx (all 401) | $bad_err | $(cat "$OUT/steal-badsig.txt") | $(pct "$bad_rps" "$base_rps") of 1b |
+| 3. \`GET /healthz\` → 200 (database round trips) | $hz_rps | $hz_p50 | $hz_p99 | $hz_non2xx | $hz_err | $(cat "$OUT/steal-healthz.txt") | $(pct "$hz_rps" "$base_rps") of 1b |
 
 ### Job queue
 
@@ -348,6 +377,10 @@ Measured $(date -u '+%Y-%m-%d %H:%M UTC') with \`bash bench/run.sh\` (or \`make 
 
 ### What each row measures
 
+The runs go in this order: memory, a warm-up that is not measured (3 s of 1a and 3 s of 3 at the same
+concurrency, so that no measured run pays for the event MPM starting children or for mod_dbd opening
+its connections), 1a, 1b, 1c, 3, then the queue (2a–2d) with no HTTP load, then memory again.
+
 - **1a** is what Slack's Events API costs the module: wrk POSTs the ${#BODY}-byte
   \`url_verification\` body of Slack's documentation, signed once with \`openssl dgst -sha256 -hmac\` and
   the run's signing secret (the timestamp is the start of the run, inside the 5-minute window). The
@@ -355,34 +388,47 @@ Measured $(date -u '+%Y-%m-%d %H:%M UTC') with \`bash bench/run.sh\` (or \`make 
   (${answer_bytes} bytes of JSON). No database work: this request type stores nothing yet.
 - **1b** is the same request (same body and headers, so httpd reads and discards the same bytes) sent
   to a static file that holds the module's answer byte for byte, served by httpd's core
-  \`default-handler\`. It is the cost of httpd itself on this machine, what a handler cannot beat.
+  \`default-handler\` in the same server. It is what httpd itself costs for a request that does next
+  to nothing. A static file is not free (httpd stats, opens and maps it for every request), so a handler
+  that answers from memory, as the module does, can land a little above or below it: anything within
+  about ten percent means the module's own work (HMAC, JSON) is lost in httpd's per-request cost.
 - **1c** is 1a with a wrong signature: the cost of turning away a forged request (the HMAC is still
   computed; the 401 carries a JSON error). The module logs each refusal at \`notice\`, and httpd writes
   \`notice\` messages whatever the \`LogLevel\` is, so this row includes the error log: the run added
-  $badsig_log_lines lines to it, one per refused request.
+  $badsig_log_lines lines to it (one per refused request).
 - **2a/2b**: \`$JOBS\` probe rows and their jobs are written in one SQL statement (as \`t/workers.t\` does),
   with no push to the workers, so the first job waits for a poller (at most 1 s). Each job is a
   claim (\`UPDATE … FOR UPDATE SKIP LOCKED\`), the probe's own \`UPDATE\`, and the finish \`UPDATE\`:
   three transactions. 2a is what a user would see; 2b is the drain rate once the workers have started.
   2c and 2d show what the same PostgreSQL does with plain inserts, in bulk and one commit at a time.
-- **3** \`/healthz\` acquires a mod_dbd connection, pings it and runs the schema-version and
-  queue-statistics queries: the price of a request that does database round trips.
+- **3** \`/healthz\` acquires a mod_dbd connection and runs three queries (\`SELECT 1\`, the schema
+  version, the queue counts): the price of a request that makes three database round trips, with
+  PostgreSQL on the same two cores.
 - **Memory**: the event MPM starts 3 children and adds more under load when fewer than 75 threads are
-  idle (\`MinSpareThreads\`), so the number of children can grow during the run; compare the per-child
-  numbers too. Each child holds its $WORKERS worker threads, the HTTP client and its mod_dbd connections.
+  idle (\`MinSpareThreads\`), so the number of children grows during the run; compare the per-child
+  numbers too. The "before" line is taken 2 s after start-up, before the warm-up. Each child holds
+  its $WORKERS worker threads, the HTTP client and its mod_dbd connections.
 
 ### Caveats
 
 - Everything runs on one shared $(nproc)-core machine: wrk, httpd, PostgreSQL and the fakes compete for
   the same CPUs, so the absolute numbers are lower than on a dedicated server, and another job on
-  the machine (a test run, a build) lowers them too (see the load average above). The ratios between
-  rows of the same run are the meaningful part.
+  the machine (a test run, a build) lowers them too (see "load before the run" above). wrk alone takes
+  most of one core, so the HTTP rows measure the machine about as much as the module. On a virtual
+  machine the hypervisor can also take CPU time away: the "CPU steal" column shows how much it took
+  during each row; rows with very different steal do not compare well. The ratios between rows of
+  the same run are the meaningful part; absolute numbers vary by 10–20 % between runs.
 - Loopback only (127.0.0.1): no network latency, no TLS. In production TLS is usually terminated in
   front of or by this httpd and costs more than the module's HMAC.
 - PostgreSQL runs with \`fsync=off\`, as in the tests: commits do not wait for the disk, so the queue and
   the raw inserts are faster than on a durable database.
 - Keep-alive with httpd's default \`MaxKeepAliveRequests 100\`: wrk reconnects every 100 requests, the
   same for every row.
+- A few socket errors (reads) can appear in the rows that keep httpd's threads busy, /healthz most of
+  all. They are not failed answers: no request got an error status and httpd logged nothing. Most
+  likely they come from the event MPM, which closes idle keep-alive connections when all the workers
+  of a child are busy, and wrk counts a request it had just sent on such a connection as a read
+  error. A run stops without writing this page if a row has a wrong status, not on socket errors.
 - One run, no repetition: run it again before reading anything into a difference of a few percent.
   The raw wrk outputs of the last run are in \`build/bench/\`.
 <!-- END bench/run.sh -->

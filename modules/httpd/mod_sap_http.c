@@ -75,7 +75,9 @@ int mod_sap_http_read_signed(request_rec *r, const sap_secret_t *secret,
                                    apr_table_get(r->headers_in, signature_header),
                                    body->data, body->len, apr_time_now());
     if (verdict != SAP_SIG_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "%s: signature refused: %s",
+        /* info, not notice: httpd writes notice whatever the LogLevel, and
+         * anyone can send forged requests (a disk-filling log otherwise). */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s: signature refused: %s",
                       r->uri, sap_signature_result_str(verdict));
         return mod_sap_http_send_error(r, HTTP_UNAUTHORIZED, "bad_signature",
                                        sap_signature_result_str(verdict));

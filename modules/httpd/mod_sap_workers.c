@@ -35,18 +35,12 @@ typedef struct workers_t {
 /* One per child process; NULL where no workers run. */
 static workers_t *workers;
 
-const char *mod_sap_workers_owner(void)
-{
-    return workers ? workers->owner : "none";
-}
-
 void mod_sap_workers_get_stats(mod_sap_workers_stats_t *stats)
 {
     memset(stats, 0, sizeof(*stats));
     if (workers && !workers->stopping) {
         stats->threads = workers->threads;
         stats->busy = (int)apr_thread_pool_busy_count(workers->thread_pool);
-        stats->queued_tasks = (int)apr_thread_pool_tasks_count(workers->thread_pool);
     }
 }
 

@@ -20,7 +20,6 @@
 typedef struct mod_sap_workers_stats_t {
     int threads;              /* 0: no workers in this process */
     int busy;
-    int queued_tasks;
 } mod_sap_workers_stats_t;
 
 apr_status_t mod_sap_workers_start(apr_pool_t *pchild, server_rec *s, sap_jobs_t *jobs,
@@ -32,8 +31,5 @@ apr_status_t mod_sap_workers_start(apr_pool_t *pchild, server_rec *s, sap_jobs_t
 void mod_sap_workers_push(apr_int64_t job_id);
 
 void mod_sap_workers_get_stats(mod_sap_workers_stats_t *stats);
-
-/* "host:pid:nonce", unique per process and start, as stored in job leases. */
-const char *mod_sap_workers_owner(void);
 
 #endif

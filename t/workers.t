@@ -66,11 +66,16 @@ my %owners = map { $_->[4] => 1 } @rows;
 ok keys(%owners) >= 2, 'work spread over more than one child process';
 
 # --- 3. jobs queued just before a graceful restart all run exactly once ---
-$first = enqueue_probes(60, '{"sleep_ms": 150}');
+# 60 due now, some in flight when the restart begins (300 ms each), and 30 due
+# 2 s later, when the old children are stopping and the new ones starting
+$first = enqueue_probes(60, '{"sleep_ms": 300}');
+enqueue_probes(30);
+psql("UPDATE sap_jobs SET run_after = now() + interval '2 seconds' WHERE kind = 'queue.probe' "
+     . "AND state = 'queued' AND (payload->>'probe_id')::bigint >= $first + 60");
 kill 'USR1', httpd_pid() or die "cannot signal httpd";
-ok wait_until(60, sub { all_done_from($first, 60) }), 'all 60 done after graceful restart';
+ok wait_until(60, sub { all_done_from($first, 90) }), 'all 90 done after graceful restart';
 @rows = probes_from($first);
-ok t_cmp(scalar(grep { $_->[1] == 1 } @rows), 60, 'none ran twice, none lost');
+ok t_cmp(scalar(grep { $_->[1] == 1 } @rows), 90, 'none ran twice, none lost');
 ok wait_until(20, sub { (GET '/slack-approvals/healthz')->code == 200 }), 'healthy after restart';
 
 # --- 4. a job whose worker died (lease expired) is run again ---

@@ -18,7 +18,7 @@ static void register_hooks(apr_pool_t *pool)
     static const char *const after_dbd[] = {"mod_dbd.c", NULL};
 
     ap_hook_pre_config(mod_sap_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_check_config(mod_sap_config_check, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(mod_sap_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mod_sap_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
     ap_hook_child_init(mod_sap_child_init, after_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(mod_sap_router_handler, NULL, NULL, APR_HOOK_MIDDLE);

@@ -100,6 +100,12 @@ static apr_status_t socache_destroy(void *data)
     return APR_SUCCESS;
 }
 
+int mod_sap_cache_provider_exists(const char *provider)
+{
+    return ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, provider,
+                              AP_SOCACHE_PROVIDER_VERSION) != NULL;
+}
+
 apr_status_t mod_sap_cache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
                                        const char *provider, const char *args)
 {
@@ -108,12 +114,10 @@ apr_status_t mod_sap_cache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, ser
     apr_status_t rv;
 
     state.server = s;
+    /* check_config made sure the provider exists */
     state.provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, provider,
                                         AP_SOCACHE_PROVIDER_VERSION);
     if (!state.provider) {
-        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s,
-                     "SlackApprovalsCache: socache provider '%s' is not loaded "
-                     "(LoadModule socache_%s_module ...)", provider, provider);
         return APR_EINIT;
     }
     err = state.provider->create(&state.instance, args, ptemp, pconf);

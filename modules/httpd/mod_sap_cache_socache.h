@@ -10,6 +10,8 @@
 
 /* pre_config: registers the mutex so that httpd's Mutex directive applies. */
 apr_status_t mod_sap_cache_pre_config(apr_pool_t *pconf);
+/* check_config: whether a socache provider of that name is loaded. */
+int mod_sap_cache_provider_exists(const char *provider);
 /* post_config: creates the provider instance and its mutex. */
 apr_status_t mod_sap_cache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
                                        const char *provider, const char *args);

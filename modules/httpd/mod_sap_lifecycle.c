@@ -25,6 +25,34 @@ int mod_sap_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
     return mod_sap_cache_pre_config(pconf) == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
 
+/* What only the whole configuration shows, checked where `apachectl -t`
+ * still runs: the directives, then the modules the owner server needs. */
+int mod_sap_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    server_rec *owner;
+    mod_sap_config_t *conf;
+    int status = mod_sap_config_check(pconf, plog, ptemp, s);
+
+    if (status != OK || !(owner = mod_sap_config_main_server(s))) {
+        return status;
+    }
+    conf = mod_sap_config_get(owner);
+    if (!mod_sap_cache_provider_exists(conf->cache_provider)) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, owner,
+                     "SlackApprovalsCache: socache provider '%s' is not loaded "
+                     "(LoadModule socache_%s_module ...)", conf->cache_provider,
+                     conf->cache_provider);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (!mod_sap_store_available()) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, owner,
+                     "mod_dbd is not loaded: add 'LoadModule dbd_module ...' and "
+                     "DBDriver pgsql / DBDParams (mod_slack_approvals stores in PostgreSQL)");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
 static apr_status_t global_cleanup(void *data)
 {
     sap_http_global_cleanup();

@@ -22,6 +22,7 @@ typedef struct mod_sap_services_t {
 mod_sap_services_t *mod_sap_services(void);
 
 int mod_sap_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp);
+int mod_sap_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
 int mod_sap_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
 void mod_sap_child_init(apr_pool_t *pchild, server_rec *s);
 

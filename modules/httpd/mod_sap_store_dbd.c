@@ -119,6 +119,12 @@ typedef struct dbd_session_t {
 
 static const sap_store_ops_t dbd_store_ops;
 
+int mod_sap_store_available(void)
+{
+    return APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare) && APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire)
+           && APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open) && APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+}
+
 apr_status_t mod_sap_store_prepare(server_rec *s, apr_pool_t *ptemp)
 {
     apr_size_t i;

@@ -5,6 +5,9 @@
 #include <httpd.h>
 #include "sap_store.h"
 
+/* check_config: whether mod_dbd is loaded (its optional functions exist). */
+int mod_sap_store_available(void);
+
 /* post_config, before mod_dbd's: registers every statement with mod_dbd,
  * which prepares them on each new connection. Fails without mod_dbd. */
 apr_status_t mod_sap_store_prepare(server_rec *s, apr_pool_t *ptemp);

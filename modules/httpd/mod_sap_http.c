@@ -9,8 +9,6 @@
 
 APLOG_USE_MODULE(slack_approvals);
 
-#define READ_CHUNK 8192
-
 static int too_large(request_rec *r, apr_size_t limit)
 {
     /* Nothing more is read: httpd closes the connection after a 413. */
@@ -25,6 +23,8 @@ static int too_large(request_rec *r, apr_size_t limit)
 int mod_sap_http_read_body(request_rec *r, apr_size_t limit, mod_sap_body_t *body)
 {
     const char *length_header = apr_table_get(r->headers_in, "Content-Length");
+    apr_int64_t declared = length_header ? apr_atoi64(length_header) : -1;
+    apr_size_t room = limit;   /* what the buffer holds, besides one byte more */
     char *buffer;
     apr_size_t used = 0;
     long got;
@@ -32,8 +32,11 @@ int mod_sap_http_read_body(request_rec *r, apr_size_t limit, mod_sap_body_t *bod
 
     body->data = "";
     body->len = 0;
-    if (length_header && apr_atoi64(length_header) > (apr_int64_t)limit) {
+    if (declared > (apr_int64_t)limit) {
         return too_large(r, limit);
+    }
+    if (declared >= 0) {
+        room = (apr_size_t)declared;   /* httpd holds the client to it */
     }
     if ((status = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK) {
         return mod_sap_http_send_error(r, status, "bad_body", "The request body cannot be read.");
@@ -41,12 +44,14 @@ int mod_sap_http_read_body(request_rec *r, apr_size_t limit, mod_sap_body_t *bod
     if (!ap_should_client_block(r)) {
         return OK;
     }
-    buffer = apr_palloc(r->pool, limit + 1);
-    /* Reads at most limit + 1 bytes: one more than allowed proves "too large"
+    buffer = apr_palloc(r->pool, room + 1);
+    /* Reads at most room + 1 bytes: one more than allowed proves "too large"
      * for chunked bodies without reading them whole. */
-    while ((got = ap_get_client_block(r, buffer + used, limit + 1 - used)) > 0) {
+    while ((got = ap_get_client_block(r, buffer + used, room + 1 - used)) > 0) {
         used += (apr_size_t)got;
-        if (used > limit) {
+        if (used > room) {
+            /* over the limit (chunked), or more than declared (never, with
+             * httpd's own input filter; refused all the same) */
             return too_large(r, limit);
         }
     }

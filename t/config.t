@@ -9,6 +9,8 @@ use Test::More;
 use File::Path qw(make_path);
 use IO::Socket::INET;
 use POSIX ();
+use lib "t/lib";
+use SAP::Test qw(run_command);
 
 my $HTTPD = $ENV{SAP_HTTPD} // '/usr/sbin/apache2';
 my $top = $ENV{SAP_TOP} or plan skip_all => 'SAP_TOP unset: run through make test';
@@ -175,16 +177,7 @@ my @outputs;    # everything httpd printed or logged, checked for secrets at the
 # Runs httpd with @args; returns (exit code, stdout+stderr).
 sub run_httpd {
     my (@args) = @_;
-    my $pid = open(my $out, '-|') // die "fork: $!";
-    if (!$pid) {
-        open STDERR, '>&', \*STDOUT or POSIX::_exit(126);
-        open STDIN, '<', '/dev/null' or POSIX::_exit(126);
-        exec $HTTPD, @args or POSIX::_exit(127);
-    }
-    local $/;
-    my $text = <$out> // '';
-    close $out;
-    my $rc = $? == -1 ? -1 : $? & 127 ? 128 + ($? & 127) : $? >> 8;
+    my ($rc, $text) = run_command($HTTPD, @args);
     push @outputs, $text;
     return ($rc, $text);
 }

@@ -8,6 +8,8 @@ use Test::More;
 use File::Copy qw(copy);
 use File::Path qw(make_path);
 use POSIX ();
+use lib "t/lib";
+use SAP::Test qw(run_command);
 
 my $top = $ENV{SAP_TOP} or plan skip_all => 'SAP_TOP unset: run through make test';
 my $run_dir = $ENV{SAP_RUN_DIR} or plan skip_all => 'SAP_RUN_DIR unset: run through make test';
@@ -18,20 +20,7 @@ my $sql_dir = "$top/sql";
 
 sub conninfo { my ($db) = @_; return "host=127.0.0.1 port=$pg_port user=postgres dbname=$db" }
 
-# Runs a command; returns (exit code, stdout+stderr).
-sub run {
-    my (@cmd) = @_;
-    my $pid = open(my $out, '-|') // die "fork: $!";
-    if (!$pid) {
-        open STDERR, '>&', \*STDOUT or POSIX::_exit(126);
-        open STDIN, '<', '/dev/null' or POSIX::_exit(126);
-        exec @cmd or POSIX::_exit(127);
-    }
-    local $/;
-    my $text = <$out> // '';
-    close $out;
-    return ($? >> 8, $text);
-}
+sub run { return run_command(@_) }
 
 # psql on database $db; returns (exit code, output: unaligned, tuples only).
 sub psql_on {

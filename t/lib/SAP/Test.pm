@@ -10,7 +10,7 @@ use Apache::Test;
 use Apache::TestRequest ();
 
 our @EXPORT_OK = qw(secret sign_headers psql psql_rows admin_request json_of
-                    wait_until base_url module_path db_params);
+                    wait_until base_url module_path db_params run_command);
 
 sub secrets_dir { $ENV{SAP_TEST_SECRETS} or die "SAP_TEST_SECRETS unset: run through make test\n" }
 
@@ -87,6 +87,24 @@ sub json_of {
     my ($res) = @_;
     my $data = eval { decode_json($res->content) };
     return $data // {};
+}
+
+# Runs a command with no input; returns (exit code, stdout and stderr
+# together). A signal death counts as 128 + the signal number.
+sub run_command {
+    my (@cmd) = @_;
+    require POSIX;
+    my $pid = open(my $out, '-|') // die "fork: $!";
+    if (!$pid) {
+        open STDERR, '>&', \*STDOUT or POSIX::_exit(126);
+        open STDIN, '<', '/dev/null' or POSIX::_exit(126);
+        exec @cmd or POSIX::_exit(127);
+    }
+    local $/;
+    my $text = <$out> // '';
+    close $out;
+    my $rc = $? == -1 ? -1 : $? & 127 ? 128 + ($? & 127) : $? >> 8;
+    return ($rc, $text);
 }
 
 # Polls $check every 100 ms until it returns true or $seconds pass.

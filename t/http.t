@@ -19,7 +19,7 @@ use lib 't/lib';
 use SAP::Test qw(secret sign_headers admin_request json_of psql wait_until base_url
                  module_path);
 
-plan tests => 75;
+plan tests => 77;
 
 $SIG{PIPE} = 'IGNORE';
 
@@ -158,6 +158,12 @@ my $hostport = do { my $cfg = Apache::Test::config(); "$cfg->{vars}{servername}:
     ok t_cmp($h->{db}, 'error', 'healthz with the database down: db error');
     ok t_cmp($h->{status}, 'unavailable', 'healthz with the database down: status unavailable');
     check(Time::HiRes::time() - $t0 < 10, 'healthz with the database down answers promptly');
+
+    # that host protects no admin Location: the admin API fails closed
+    (my $admin_url = $url) =~ s{/healthz$}{/admin/api/probes/1};
+    $res = $UA->request(HTTP::Request->new(GET => $admin_url));
+    ok t_cmp($res->code, 403, 'admin API without httpd authentication configured: 403');
+    ok t_cmp(json_of($res)->{error}, 'authentication_required', 'admin API fails closed: says why');
 }
 
 # ---------------------------------------------------------------- /slack/events

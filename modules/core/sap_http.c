@@ -436,6 +436,9 @@ apr_status_t sap_http_transport_status(CURL *curl, CURLcode code, const char *er
         rv = APR_ECONNREFUSED;
         *pretryable = 1;
         break;
+    case CURLE_ABORTED_BY_CALLBACK:
+        *perror = "cancelled: the process is shutting down";
+        return APR_ECONNABORTED;
     case CURLE_OPERATION_TIMEDOUT:
         /* curl reports the connect timeout and the total timeout alike.
          * Before the request went out, repeating it is harmless. After, the
@@ -655,6 +658,31 @@ static int http_cancel_cb(void *baton, curl_off_t dltotal, curl_off_t dlnow,
     return *(volatile const int *)baton ? 1 : 0;
 }
 
+CURLcode sap_http_handle_cancellable(CURL *curl, volatile const int *cancel)
+{
+    CURLcode code;
+
+    if (!cancel) {
+        return CURLE_OK;
+    }
+    code = curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, http_cancel_cb);
+    if (!code) code = curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)cancel);
+    if (!code) code = curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    return code;
+}
+
+int sap_http_wait(volatile const int *cancel, apr_interval_time_t delay)
+{
+    apr_time_t until = apr_time_now() + delay;
+    apr_interval_time_t step = apr_time_from_msec(50);
+
+    while (!(cancel && *cancel) && apr_time_now() < until) {
+        apr_interval_time_t left = until - apr_time_now();
+        apr_sleep(left < step ? (left > 0 ? left : 0) : step);
+    }
+    return cancel && *cancel;
+}
+
 static apr_status_t http_request_setup(CURL *curl, const sap_http_request_t *req,
                                        struct curl_slist *header_list, http_sink_t *sink)
 {
@@ -672,11 +700,7 @@ static apr_status_t http_request_setup(CURL *curl, const sap_http_request_t *req
     if (!code) code = curl_easy_setopt(curl, CURLOPT_WRITEDATA, sink);
     if (!code) code = curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, http_header_cb);
     if (!code) code = curl_easy_setopt(curl, CURLOPT_HEADERDATA, sink);
-    if (!code && req->cancel) {
-        code = curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, http_cancel_cb);
-        if (!code) code = curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)req->cancel);
-        if (!code) code = curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-    }
+    if (!code) code = sap_http_handle_cancellable(curl, req->cancel);
     if (!code && req->basic_user) {
         code = curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         if (!code) code = curl_easy_setopt(curl, CURLOPT_USERNAME, req->basic_user);
@@ -722,23 +746,7 @@ static apr_status_t http_outcome(CURL *curl, CURLcode code, const char *errbuf,
                                    sink->body_max);
         return APR_ENOSPC;
     }
-    if (code == CURLE_ABORTED_BY_CALLBACK) {
-        resp->error = "cancelled: the process is shutting down";
-        return APR_ECONNABORTED;
-    }
     return sap_http_transport_status(curl, code, errbuf, pool, &resp->error, pretryable);
-}
-
-/* Waits before a retry, in short steps so that a shutdown is not held up. */
-static void http_retry_wait(const sap_http_request_t *req, apr_interval_time_t delay)
-{
-    apr_time_t until = apr_time_now() + delay;
-    apr_interval_time_t step = apr_time_from_msec(50);
-
-    while (!http_cancelled(req) && apr_time_now() < until) {
-        apr_interval_time_t left = until - apr_time_now();
-        apr_sleep(left < step ? (left > 0 ? left : 0) : step);
-    }
 }
 
 static void http_attempt_log(const sap_http_request_t *req, const char *log_url,
@@ -849,8 +857,7 @@ apr_status_t sap_http_perform(sap_http_client_t *client, apr_pool_t *pool,
                                      apr_table_get(resp->headers, "retry-after"));
         sap_log_write(SAP_LOG_MARK, SAP_LOG_DEBUG, rv, "HTTP %s %s: retrying in %" APR_TIME_T_FMT " ms",
                       req->method, log_url, apr_time_as_msec(delay));
-        http_retry_wait(req, delay);
-        if (http_cancelled(req)) {
+        if (sap_http_wait(req->cancel, delay)) {
             break;   /* keep the last answer: the caller sees what Slack said */
         }
     }

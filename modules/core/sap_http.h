@@ -135,4 +135,12 @@ apr_status_t sap_http_transport_status(CURL *curl, CURLcode code, const char *er
                                        apr_pool_t *pool, const char **perror,
                                        int *pretryable);
 
+/* Shutdown support shared by HTTP and SMTP transfers. cancel may be NULL.
+ * sap_http_handle_cancellable: the transfer aborts (CURLE_ABORTED_BY_CALLBACK,
+ * mapped to APR_ECONNABORTED above) once *cancel turns non-zero.
+ * sap_http_wait: sleeps `delay` in short steps; returns non-zero when it was
+ * cut short by *cancel. */
+CURLcode sap_http_handle_cancellable(CURL *curl, volatile const int *cancel);
+int sap_http_wait(volatile const int *cancel, apr_interval_time_t delay);
+
 #endif

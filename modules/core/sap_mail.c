@@ -424,11 +424,12 @@ static apr_status_t mail_rcpt_list(apr_pool_t *pool, const apr_array_header_t *a
 static apr_status_t mail_transfer_setup(CURL *curl, apr_pool_t *pool, const char *relay_url,
                                         int implicit_tls, const mail_prepared_t *prepared,
                                         struct curl_slist *rcpts, mail_upload_t *upload,
-                                        mail_reply_t *reply)
+                                        mail_reply_t *reply, volatile const int *cancel)
 {
     CURLcode code;
 
     code = curl_easy_setopt(curl, CURLOPT_URL, relay_url);
+    if (!code) code = sap_http_handle_cancellable(curl, cancel);
     if (!code) code = curl_easy_setopt(curl, CURLOPT_MAIL_FROM,
                                        apr_pstrcat(pool, "<", prepared->from_address, ">", NULL));
     if (!code) code = curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpts);
@@ -482,7 +483,8 @@ static apr_status_t mail_outcome(CURL *curl, CURLcode code, const char *errbuf,
 
 static apr_status_t mail_attempt(sap_http_client_t *client, apr_pool_t *pool, const char *relay_url,
                                  int implicit_tls, const mail_prepared_t *prepared,
-                                 struct curl_slist *rcpts, const char **perror, int *pretryable)
+                                 struct curl_slist *rcpts, volatile const int *cancel,
+                                 const char **perror, int *pretryable)
 {
     char errbuf[CURL_ERROR_SIZE];
     mail_upload_t upload = { prepared->message, prepared->message_len, 0 };
@@ -501,7 +503,8 @@ static apr_status_t mail_attempt(sap_http_client_t *client, apr_pool_t *pool, co
     if (rv != APR_SUCCESS) {
         goto leave;
     }
-    rv = mail_transfer_setup(curl, pool, relay_url, implicit_tls, prepared, rcpts, &upload, &reply);
+    rv = mail_transfer_setup(curl, pool, relay_url, implicit_tls, prepared, rcpts, &upload, &reply,
+                             cancel);
     if (rv != APR_SUCCESS) {
         goto leave;
     }
@@ -549,15 +552,16 @@ apr_status_t sap_mail_send(sap_http_client_t *client, apr_pool_t *pool, const ch
         error = NULL;
         started = apr_time_now();
         rv = mail_attempt(client, pool, relay_url, strcmp(scheme, "smtps") == 0, &prepared, rcpts,
-                          &error, &retryable);
+                          mail->cancel, &error, &retryable);
         /* Never the message or its headers: where it went, how long, what failed. */
         sap_log_write(SAP_LOG_MARK, SAP_LOG_DEBUG, rv, "SMTP %s: attempt %d, %" APR_TIME_T_FMT " ms%s%s",
                       log_url, attempt, apr_time_as_msec(apr_time_now() - started),
                       error ? ", " : "", error ? error : "");
-        if (!retryable || attempt > sap_http_client_policy(client)->max_retries) {
+        if (!retryable || attempt > sap_http_client_policy(client)->max_retries
+            || sap_http_wait(mail->cancel,
+                             sap_http_retry_delay(sap_http_client_policy(client), attempt, NULL))) {
             break;
         }
-        apr_sleep(sap_http_retry_delay(sap_http_client_policy(client), attempt, NULL));
     }
 leave:
     curl_slist_free_all(rcpts);

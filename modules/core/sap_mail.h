@@ -15,6 +15,7 @@ typedef struct sap_mail_t {
     apr_array_header_t *to;     /* const char *, same forms; at least one */
     const char *subject;        /* UTF-8; RFC 2047-encoded when not plain ASCII */
     const char *text_body;      /* UTF-8; any line ending, sent as CRLF */
+    volatile const int *cancel; /* may be NULL; as sap_http_request_t.cancel */
 } sap_mail_t;
 
 /* Sends mail through relay_url ("smtp://host:port": STARTTLS when the relay

@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include <apr_general.h>
+#include <apr_thread_proc.h>
 
 #include "helper_fixtures.h"
 #include "sap_http.h"
@@ -69,4 +70,38 @@ sap_test_loopback_t *sap_test_start_smtp(apr_pool_t *pool, const sap_test_smtp_r
 
     assert_int_equal(sap_test_loopback_start_smtp(&srv, replies, nreplies), APR_SUCCESS);
     return owned_by(pool, srv);
+}
+
+struct sap_test_cancel_t {
+    volatile int *flag;
+    apr_interval_time_t after;
+    apr_thread_t *thread;
+};
+
+static void *APR_THREAD_FUNC cancel_thread(apr_thread_t *thread, void *data)
+{
+    sap_test_cancel_t *cancel = data;
+
+    apr_sleep(cancel->after);
+    *cancel->flag = 1;
+    return NULL;
+}
+
+sap_test_cancel_t *sap_test_cancel_after(apr_pool_t *pool, volatile int *flag,
+                                         apr_interval_time_t after)
+{
+    sap_test_cancel_t *cancel = apr_pcalloc(pool, sizeof(*cancel));
+
+    cancel->flag = flag;
+    cancel->after = after;
+    assert_int_equal(apr_thread_create(&cancel->thread, NULL, cancel_thread, cancel, pool),
+                     APR_SUCCESS);
+    return cancel;
+}
+
+void sap_test_cancel_join(sap_test_cancel_t *cancel)
+{
+    apr_status_t thread_rv;
+
+    apr_thread_join(&thread_rv, cancel->thread);
 }

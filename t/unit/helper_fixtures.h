@@ -17,4 +17,11 @@ sap_test_loopback_t *sap_test_start_http(apr_pool_t *pool, const sap_test_http_r
 sap_test_loopback_t *sap_test_start_smtp(apr_pool_t *pool, const sap_test_smtp_reply_t *replies,
                                          int nreplies);
 
+/* Raises *flag after `after` on a thread of its own (a shutdown arriving
+ * mid-request); sap_test_cancel_join waits for that thread. */
+typedef struct sap_test_cancel_t sap_test_cancel_t;
+sap_test_cancel_t *sap_test_cancel_after(apr_pool_t *pool, volatile int *flag,
+                                         apr_interval_time_t after);
+void sap_test_cancel_join(sap_test_cancel_t *cancel);
+
 #endif

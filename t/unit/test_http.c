@@ -11,7 +11,6 @@
 #include <apr_date.h>
 #include <apr_general.h>
 #include <apr_strings.h>
-#include <apr_thread_proc.h>
 
 #include "helper_fixtures.h"
 #include "sap_http.h"
@@ -450,20 +449,6 @@ static void test_total_timeout_not_retried(void **state)
     assert_int_equal(sap_test_loopback_count(srv), 1);
 }
 
-typedef struct cancel_later_t {
-    volatile int flag;
-    apr_interval_time_t after;
-} cancel_later_t;
-
-static void *APR_THREAD_FUNC cancel_later(apr_thread_t *thread, void *data)
-{
-    cancel_later_t *cancel = data;
-
-    apr_sleep(cancel->after);
-    cancel->flag = 1;
-    return NULL;
-}
-
 /* Shutdown: a transfer in flight is aborted soon after the flag is raised. */
 static void test_cancel_aborts_transfer(void **state)
 {
@@ -474,19 +459,18 @@ static void test_cancel_aborts_transfer(void **state)
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
     sap_http_request_t req;
-    cancel_later_t cancel = { 0, apr_time_from_msec(300) };
-    apr_thread_t *thread;
-    apr_status_t thread_rv;
+    volatile int cancel = 0;
+    sap_test_cancel_t *canceller;
     apr_time_t started;
 
     memset(&req, 0, sizeof(req));
     req.method = "GET";
     req.url = sap_test_loopback_url(srv, pool, "http", "/slow");
-    req.cancel = &cancel.flag;
-    assert_int_equal(apr_thread_create(&thread, NULL, cancel_later, &cancel, pool), APR_SUCCESS);
+    req.cancel = &cancel;
+    canceller = sap_test_cancel_after(pool, &cancel, apr_time_from_msec(300));
     started = apr_time_now();
     assert_int_equal(sap_http_perform(client, pool, &req, &resp), APR_ECONNABORTED);
-    apr_thread_join(&thread_rv, thread);
+    sap_test_cancel_join(canceller);
     assert_true(msec(started) >= 250);
     assert_true(msec(started) < 2000);
     assert_int_equal(resp->attempts, 1);
@@ -505,9 +489,8 @@ static void test_cancel_stops_retries(void **state)
     sap_http_client_t *client;
     sap_http_response_t *resp = NULL;
     sap_http_request_t req;
-    cancel_later_t cancel = { 0, apr_time_from_msec(300) };
-    apr_thread_t *thread;
-    apr_status_t thread_rv;
+    volatile int cancel = 0;
+    sap_test_cancel_t *canceller;
     apr_time_t started;
 
     policy.backoff_cap = apr_time_from_sec(5);
@@ -515,11 +498,11 @@ static void test_cancel_stops_retries(void **state)
     memset(&req, 0, sizeof(req));
     req.method = "GET";
     req.url = sap_test_loopback_url(srv, pool, "http", "/busy");
-    req.cancel = &cancel.flag;
-    assert_int_equal(apr_thread_create(&thread, NULL, cancel_later, &cancel, pool), APR_SUCCESS);
+    req.cancel = &cancel;
+    canceller = sap_test_cancel_after(pool, &cancel, apr_time_from_msec(300));
     started = apr_time_now();
     assert_int_equal(sap_http_perform(client, pool, &req, &resp), APR_SUCCESS);
-    apr_thread_join(&thread_rv, thread);
+    sap_test_cancel_join(canceller);
     assert_true(msec(started) < 2000);
     assert_int_equal(resp->status, 503);
     assert_int_equal(resp->attempts, 1);

@@ -427,6 +427,36 @@ static void test_rcpt_451_retried(void **state)
     assert_non_null(strstr(sap_test_loopback_smtp_message(srv, 1)->data, "\r\n\r\nretried body\r\n"));
 }
 
+/* Shutdown: the wait before a retry ends as soon as the flag is raised. */
+static void test_cancel_stops_retries(void **state)
+{
+    static const sap_test_smtp_reply_t replies[] = {
+        { NULL, "451 4.3.0 <cy@example.com>: Temporary lookup failure", NULL },
+    };
+    apr_pool_t *pool = *state;
+    sap_test_loopback_t *srv = sap_test_start_smtp(pool, replies, 1);
+    sap_http_client_t *client = NULL;
+    sap_mail_t *mail = make_mail(pool, "s", "b");
+    sap_http_policy_t policy;
+    volatile int cancel = 0;
+    sap_test_cancel_t *canceller;
+    const char *error = NULL;
+    apr_time_t started;
+
+    sap_http_policy_defaults(&policy);
+    policy.backoff_initial = apr_time_from_sec(4);
+    assert_int_equal(sap_http_client_create(&client, pool, &policy, 2), APR_SUCCESS);
+    mail->cancel = &cancel;
+    canceller = sap_test_cancel_after(pool, &cancel, apr_time_from_msec(300));
+    started = apr_time_now();
+    assert_int_equal(sap_mail_send(client, pool, sap_test_loopback_url(srv, pool, "smtp", ""), mail, &error),
+                     APR_EAGAIN);
+    sap_test_cancel_join(canceller);
+    assert_true(apr_time_as_msec(apr_time_now() - started) < 2000);
+    assert_int_equal(sap_test_loopback_count(srv), 1);
+    assert_non_null(strstr(error, "451"));
+}
+
 static void test_data_451_retried(void **state)
 {
     static const sap_test_smtp_reply_t replies[] = {
@@ -491,6 +521,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_relay_url_checked, sap_test_pool_setup, sap_test_pool_teardown),
         cmocka_unit_test_setup_teardown(test_rcpt_550_reported_not_retried, sap_test_pool_setup, sap_test_pool_teardown),
         cmocka_unit_test_setup_teardown(test_rcpt_451_retried, sap_test_pool_setup, sap_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_stops_retries, sap_test_pool_setup, sap_test_pool_teardown),
         cmocka_unit_test_setup_teardown(test_data_451_retried, sap_test_pool_setup, sap_test_pool_teardown),
         cmocka_unit_test_setup_teardown(test_persistent_451_gives_up, sap_test_pool_setup, sap_test_pool_teardown),
         cmocka_unit_test_setup_teardown(test_relay_refused_retried, sap_test_pool_setup, sap_test_pool_teardown),

@@ -11,6 +11,7 @@
 #include <apr_date.h>
 #include <apr_general.h>
 #include <apr_strings.h>
+#include <apr_thread_proc.h>
 
 #include "helper_fixtures.h"
 #include "sap_http.h"

@@ -34,7 +34,8 @@ typedef struct sap_job_ctx_t {
     void *services;           /* the glue's services (clients, cache, config) */
     volatile const int *stopping;  /* set when the process shuts down: finish soon */
     volatile const int *cancel;    /* set when shutdown stopped waiting: pass to every
-                                    * sap_http_request_t so transfers in flight abort */
+                                    * sap_http_request_t and sap_mail_t so transfers in
+                                    * flight abort */
     const char *error;        /* set by handlers for RETRY / FAILED */
 } sap_job_ctx_t;
 

@@ -126,13 +126,13 @@ my $case_no = 0;
 # Writes a config: %VALID with $opt{set} applied (undef drops a directive),
 # $opt{head} lines before and $opt{extra} lines after the SlackApprovals*
 # directives. Returns the case directory and the file.
-# t/conf/modules.conf less mod_dbd, for the case that forgets it.
-sub modules_without_dbd {
-    my ($case) = @_;
+# t/conf/modules.conf less the lines matching $drop, plus @add.
+sub modules_variant {
+    my ($case, $drop, @add) = @_;
     open my $in, '<', "$top/t/conf/modules.conf" or die "modules.conf: $!";
-    my $path = "$case/modules-without-dbd.conf";
+    my $path = "$case/modules-variant.conf";
     open my $out, '>', $path or die "$path: $!";
-    print {$out} grep { !/dbd_module/ } <$in>;
+    print {$out} grep({ !/$drop/ } <$in>), map { "$_\n" } @add;
     close $out or die "$path: $!";
     return $path;
 }
@@ -144,7 +144,10 @@ sub write_config {
     make_path($case);
     chmod 0755, $case;
     my $port = free_port();
-    my $modules = $opt{without_dbd} ? modules_without_dbd($case) : "$top/t/conf/modules.conf";
+    my $modules = $opt{without_dbd} ? modules_variant($case, qr/dbd_module/)
+                : $opt{prefork} ? modules_variant($case, qr/mpm_event_module/,
+                      'LoadModule mpm_prefork_module /usr/lib/apache2/modules/mod_mpm_prefork.so')
+                : "$top/t/conf/modules.conf";
     my $database = $opt{without_dbd} ? '' : qq{DBDriver pgsql\nDBDParams "@{[ $opt{dbparams} // $dbparams ]}"};
     my $conf = <<"CONF";
 # config.t case $case_no: $opt{name}
@@ -387,6 +390,8 @@ my @start_head = ('User nobody', 'Group nogroup');
 # already refuses it (and -k start fails before it detaches).
 fails('mod_dbd not loaded', [qr/mod_dbd is not loaded: add 'LoadModule dbd_module/],
       without_dbd => 1);
+fails('the prefork MPM', [qr/SlackApprovals: needs a threaded MPM \(event or worker\); this server runs prefork/],
+      prefork => 1);
 fails('an unknown socache provider',
       [qr/SlackApprovalsCache: socache provider 'nosuchcache' is not loaded/],
       set => { SlackApprovalsCache => 'nosuchcache:x' });

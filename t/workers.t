@@ -9,7 +9,7 @@ use lib 't/lib';
 use SAP::Test qw(psql psql_rows admin_request json_of wait_until);
 use SAP::Httpd;
 
-plan tests => 38;
+plan tests => 39;
 
 sub enqueue_probes {
     my ($count, $extra) = @_;
@@ -99,6 +99,9 @@ ok wait_until(10, sub {
     $victim_owner = psql("SELECT lease_owner FROM sap_jobs WHERE id = $killed->{job_id} AND state = 'running'");
     length $victim_owner;
 }), 'long job claimed';
+my $running = json_of(admin_request(GET => "/admin/api/probes/$killed->{id}"));
+ok !defined $running->{ran_at} && !defined $running->{ran_by} && $running->{job_state} eq 'running',
+   'a probe that has not run yet shows ran_at/ran_by as null (SQL NULL is not "")';
 my ($victim_pid) = $victim_owner =~ /:(\d+):/;
 ok $victim_pid && kill('KILL', $victim_pid), "worker process $victim_pid killed";
 psql("UPDATE sap_jobs SET lease_until = now() - interval '1 second' WHERE id = $killed->{job_id}");

@@ -132,16 +132,16 @@ static apr_status_t settle_job(sap_job_ctx_t *ctx, sap_job_outcome_t outcome)
 
     switch (outcome) {
     case SAP_JOB_DONE:
-        return store->ops->job_finish(store, job->id, ctx->owner);
+        return store->ops->job_finish(store, job, ctx->owner);
     case SAP_JOB_DEFERRED:
         sap_log_write(SAP_LOG_MARK, SAP_LOG_WARNING, 0, "job %" APR_INT64_T_FMT ": %s; "
                       "left in the queue for a node that knows it", job->id, error);
-        return store->ops->job_defer(store, job->id, ctx->owner, SAP_JOB_DEFER_SEC, error);
+        return store->ops->job_defer(store, job, ctx->owner, SAP_JOB_DEFER_SEC, error);
     case SAP_JOB_RETRY:
         if (job->attempts < job->max_attempts) {
             sap_log_write(SAP_LOG_MARK, SAP_LOG_INFO, 0, "job %" APR_INT64_T_FMT " (%s) attempt %d: %s; retrying",
                           job->id, job->kind, job->attempts, error);
-            return store->ops->job_retry(store, job->id, ctx->owner,
+            return store->ops->job_retry(store, job, ctx->owner,
                                          sap_jobs_retry_delay_sec(job->attempts), error);
         }
         /* out of attempts */
@@ -150,7 +150,7 @@ static apr_status_t settle_job(sap_job_ctx_t *ctx, sap_job_outcome_t outcome)
     default:
         sap_log_write(SAP_LOG_MARK, SAP_LOG_WARNING, 0, "job %" APR_INT64_T_FMT " (%s) failed after %d attempt(s): %s",
                       job->id, job->kind, job->attempts, error);
-        return store->ops->job_fail(store, job->id, ctx->owner, error);
+        return store->ops->job_fail(store, job, ctx->owner, error);
     }
 }
 

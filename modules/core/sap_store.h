@@ -56,15 +56,17 @@ typedef struct sap_store_ops_t {
                                 apr_int64_t *pjob_id);
     apr_status_t (*job_claim)(sap_store_t *store, apr_pool_t *pool, apr_int64_t job_id,
                               const char *owner, int lease_sec, sap_job_t **pjob);
-    /* finish/retry/fail answer APR_NOTFOUND when the lease was lost. */
-    apr_status_t (*job_finish)(sap_store_t *store, apr_int64_t job_id, const char *owner);
-    apr_status_t (*job_retry)(sap_store_t *store, apr_int64_t job_id, const char *owner,
+    /* finish/retry/fail/defer settle the claim `job` came from, and only that
+     * claim: they answer APR_NOTFOUND when its lease was lost (the job was
+     * claimed again meanwhile, by this process or another). */
+    apr_status_t (*job_finish)(sap_store_t *store, const sap_job_t *job, const char *owner);
+    apr_status_t (*job_retry)(sap_store_t *store, const sap_job_t *job, const char *owner,
                               int delay_sec, const char *error);
-    apr_status_t (*job_fail)(sap_store_t *store, apr_int64_t job_id, const char *owner,
+    apr_status_t (*job_fail)(sap_store_t *store, const sap_job_t *job, const char *owner,
                              const char *error);
     /* Back to the queue without counting the attempt (a kind this node
      * does not know: a newer node may). */
-    apr_status_t (*job_defer)(sap_store_t *store, apr_int64_t job_id, const char *owner,
+    apr_status_t (*job_defer)(sap_store_t *store, const sap_job_t *job, const char *owner,
                               int delay_sec, const char *error);
     apr_status_t (*queue_stats)(sap_store_t *store, sap_queue_stats_t *stats);
     apr_status_t (*cleanup)(sap_store_t *store, int history_days, sap_cleanup_counts_t *counts);

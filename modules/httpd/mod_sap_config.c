@@ -47,8 +47,9 @@ void *mod_sap_config_merge(apr_pool_t *pool, void *basev, void *addv)
     MERGE_PTR(engine_secret_file);
     MERGE_PTR(mail_relay);
     MERGE_PTR(mail_from);
-    MERGE_PTR(cache_provider);
-    MERGE_PTR(cache_args);
+    /* provider and arguments belong together */
+    merged->cache_provider = add->cache_provider ? add->cache_provider : base->cache_provider;
+    merged->cache_args = add->cache_provider ? add->cache_args : base->cache_args;
     MERGE_INT(workers);
     MERGE_INT(history_days);
     MERGE_INT(allow_insecure);

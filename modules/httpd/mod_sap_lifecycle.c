@@ -1,10 +1,12 @@
 #include <apr_strings.h>
+#include <ap_mpm.h>
 #include <httpd.h>
 #include <http_config.h>
 #include <http_core.h>
 #include <http_log.h>
 
 #include "mod_sap_cache_socache.h"
+#include "mod_sap_directives.h"
 #include "mod_sap_lifecycle.h"
 #include "mod_sap_log.h"
 #include "mod_sap_store_dbd.h"
@@ -31,12 +33,23 @@ int mod_sap_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 {
     server_rec *owner;
     mod_sap_config_t *conf;
+    int threaded = 0;
     int status = mod_sap_config_check(pconf, plog, ptemp, s);
 
     if (status != OK || !(owner = mod_sap_config_main_server(s))) {
         return status;
     }
     conf = mod_sap_config_get(owner);
+    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) != APR_SUCCESS
+        || threaded == AP_MPMQ_NOT_SUPPORTED) {
+        /* prefork neither blocks signals in its children nor gives pchild a
+         * thread-safe allocator: our worker threads would corrupt it. */
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, owner,
+                     SAP_DIR_ENABLE ": needs a threaded MPM (event or worker); this "
+                     "server runs %s, whose child processes cannot host the module's "
+                     "worker threads", ap_show_mpm());
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     if (!mod_sap_cache_provider_exists(conf->cache_provider)) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, owner,
                      "SlackApprovalsCache: socache provider '%s' is not loaded "

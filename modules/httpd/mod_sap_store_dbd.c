@@ -58,18 +58,18 @@ static const statement_t statements[] = {
         " FOR UPDATE SKIP LOCKED)" SQL_CLAIM_RETURNING},
     {SQL_JOB_FINISH, "UPDATE sap_jobs SET state = 'done', finished_at = now(), updated_at = now(), "
         "lease_owner = NULL, lease_until = NULL, last_error = NULL "
-        "WHERE id = %s::bigint AND state = 'running' AND lease_owner = %s"},
+        "WHERE id = %s::bigint AND state = 'running' AND lease_owner = %s AND attempts = %s::int"},
     {SQL_JOB_RETRY, "UPDATE sap_jobs SET state = 'queued', updated_at = now(), "
         "run_after = now() + make_interval(secs => %s::int), last_error = %s, "
         "lease_owner = NULL, lease_until = NULL "
-        "WHERE id = %s::bigint AND state = 'running' AND lease_owner = %s"},
+        "WHERE id = %s::bigint AND state = 'running' AND lease_owner = %s AND attempts = %s::int"},
     {SQL_JOB_FAIL, "UPDATE sap_jobs SET state = 'failed', finished_at = now(), updated_at = now(), "
         "last_error = %s, lease_owner = NULL, lease_until = NULL "
-        "WHERE id = %s::bigint AND state = 'running' AND lease_owner = %s"},
+        "WHERE id = %s::bigint AND state = 'running' AND lease_owner = %s AND attempts = %s::int"},
     {SQL_JOB_DEFER, "UPDATE sap_jobs SET state = 'queued', attempts = attempts - 1, updated_at = now(), "
         "run_after = now() + make_interval(secs => %s::int), last_error = %s, "
         "lease_owner = NULL, lease_until = NULL "
-        "WHERE id = %s::bigint AND state = 'running' AND lease_owner = %s"},
+        "WHERE id = %s::bigint AND state = 'running' AND lease_owner = %s AND attempts = %s::int"},
     {SQL_QUEUE_STATS, "SELECT count(*) FILTER (WHERE state = 'queued'), "
         "count(*) FILTER (WHERE state = 'running'), count(*) FILTER (WHERE state = 'failed') "
         "FROM sap_jobs WHERE state <> 'done'"},
@@ -238,6 +238,20 @@ static apr_status_t run_query(sap_store_t *store, const char *label, int nargs,
     return APR_SUCCESS;
 }
 
+/* A column as text, NULL for SQL NULL (apr_dbd_get_entry would give ""
+ * for NULL with the pgsql driver). */
+static const char *column_text(const apr_dbd_driver_t *driver, apr_pool_t *pool,
+                               apr_dbd_row_t *row, int col)
+{
+    char *value = NULL;
+
+    if (apr_dbd_datum_get(driver, row, col, APR_DBD_TYPE_STRING, &value) != APR_SUCCESS
+        || !value) {
+        return NULL;
+    }
+    return apr_pstrdup(pool, value);
+}
+
 /* Runs a select and copies the first row's columns (up to ncols) into
  * pool; the remaining rows are read and dropped. APR_NOTFOUND: no row. */
 static apr_status_t run_select_row(sap_store_t *store, apr_pool_t *pool, const char *label,
@@ -265,8 +279,7 @@ static apr_status_t run_select_row(sap_store_t *store, apr_pool_t *pool, const c
     while (apr_dbd_get_row(driver, pool, res, &row, -1) == 0) {
         if (rv == APR_NOTFOUND) {
             for (i = 0; i < ncols; i++) {
-                const char *value = apr_dbd_get_entry(driver, row, i);
-                cols[i] = value ? apr_pstrdup(pool, value) : NULL;
+                cols[i] = column_text(driver, pool, row, i);
             }
             rv = APR_SUCCESS;
         }
@@ -345,37 +358,40 @@ static apr_status_t settle(sap_store_t *store, const char *label, int nargs, con
     return rv == APR_SUCCESS && affected == 0 ? APR_NOTFOUND : rv;
 }
 
-static apr_status_t op_job_finish(sap_store_t *store, apr_int64_t job_id, const char *owner)
-{
-    const char *args[] = {from_int64(store->pool, job_id), owner};
+/* A lease is this owner's claim number `attempts` of the job: threads of one
+ * process share the owner name, and a claim always increments attempts. */
+#define LEASE_ARGS(store, job, owner) \
+    from_int64((store)->pool, (job)->id), (owner), from_int64((store)->pool, (job)->attempts)
 
-    return settle(store, SQL_JOB_FINISH, 2, args);
+static apr_status_t op_job_finish(sap_store_t *store, const sap_job_t *job, const char *owner)
+{
+    const char *args[] = {LEASE_ARGS(store, job, owner)};
+
+    return settle(store, SQL_JOB_FINISH, 3, args);
 }
 
-static apr_status_t op_job_retry(sap_store_t *store, apr_int64_t job_id, const char *owner,
+static apr_status_t op_job_retry(sap_store_t *store, const sap_job_t *job, const char *owner,
                                  int delay_sec, const char *error)
 {
-    const char *args[] = {from_int64(store->pool, delay_sec), error,
-                          from_int64(store->pool, job_id), owner};
+    const char *args[] = {from_int64(store->pool, delay_sec), error, LEASE_ARGS(store, job, owner)};
 
-    return settle(store, SQL_JOB_RETRY, 4, args);
+    return settle(store, SQL_JOB_RETRY, 5, args);
 }
 
-static apr_status_t op_job_fail(sap_store_t *store, apr_int64_t job_id, const char *owner,
+static apr_status_t op_job_fail(sap_store_t *store, const sap_job_t *job, const char *owner,
                                 const char *error)
 {
-    const char *args[] = {error, from_int64(store->pool, job_id), owner};
+    const char *args[] = {error, LEASE_ARGS(store, job, owner)};
 
-    return settle(store, SQL_JOB_FAIL, 3, args);
+    return settle(store, SQL_JOB_FAIL, 4, args);
 }
 
-static apr_status_t op_job_defer(sap_store_t *store, apr_int64_t job_id, const char *owner,
+static apr_status_t op_job_defer(sap_store_t *store, const sap_job_t *job, const char *owner,
                                  int delay_sec, const char *error)
 {
-    const char *args[] = {from_int64(store->pool, delay_sec), error,
-                          from_int64(store->pool, job_id), owner};
+    const char *args[] = {from_int64(store->pool, delay_sec), error, LEASE_ARGS(store, job, owner)};
 
-    return settle(store, SQL_JOB_DEFER, 4, args);
+    return settle(store, SQL_JOB_DEFER, 5, args);
 }
 
 static apr_status_t op_queue_stats(sap_store_t *store, sap_queue_stats_t *stats)

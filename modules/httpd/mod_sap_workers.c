@@ -92,25 +92,38 @@ static void warn_database_down(workers_t *w)
                  "worker: database unavailable; jobs wait in the queue");
 }
 
+/* Claims and runs one job on a connection of its own, given back before
+ * the next job: requests share the process's mod_dbd pool (DBDMax) and
+ * must not wait behind a long job's outbound calls. */
+static apr_status_t run_one_job(workers_t *w, apr_pool_t *job_pool, apr_int64_t job_id,
+                                int *pran)
+{
+    sap_store_t *store = NULL;
+    apr_status_t rv;
+
+    *pran = 0;
+    if (mod_sap_store_open(w->server, job_pool, &store) != APR_SUCCESS) {
+        warn_database_down(w);
+        return APR_SUCCESS;
+    }
+    rv = sap_jobs_run_one(w->jobs, store, job_pool, job_id, w->owner, w->services,
+                          &w->signals, pran);
+    mod_sap_store_close(store);
+    return rv;
+}
+
 /* Runs the given job, then whatever else is due, until the queue is empty or
  * the process stops. Each job found fans out to one more idle thread, so a
  * burst is worked in parallel while an empty queue costs one query. */
 static void run_jobs(workers_t *w, apr_pool_t *pool, apr_int64_t job_id)
 {
-    sap_store_t *store = NULL;
     apr_pool_t *job_pool = NULL;
     apr_status_t rv;
     int ran = 1;
 
-    if (mod_sap_store_open(w->server, pool, &store) != APR_SUCCESS) {
-        warn_database_down(w);
-        return;
-    }
     apr_pool_create(&job_pool, pool);
     while (ran && !w->stopping) {
-        store->pool = job_pool;   /* the session's scratch memory, freed per job */
-        rv = sap_jobs_run_one(w->jobs, store, job_pool, job_id, w->owner, w->services,
-                              &w->signals, &ran);
+        rv = run_one_job(w, job_pool, job_id, &ran);
         apr_pool_clear(job_pool);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_ERR, rv, w->server, "worker: job queue error");
@@ -121,7 +134,6 @@ static void run_jobs(workers_t *w, apr_pool_t *pool, apr_int64_t job_id)
         }
         job_id = 0;
     }
-    mod_sap_store_close(store);
 }
 
 static void *APR_THREAD_FUNC drain_task(apr_thread_t *thread, void *param)

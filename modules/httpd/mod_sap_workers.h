@@ -8,10 +8,11 @@
 #include <httpd.h>
 #include "sap_jobs.h"
 
-/* How long shutdown waits for running jobs before it aborts their HTTP
- * transfers (sap_http_request_t.cancel); it then waits for them to return.
- * An aborted job is retried later, by this node or another. */
-#define MOD_SAP_WORKERS_SHUTDOWN_WAIT apr_time_from_sec(10)
+/* How long shutdown waits for running jobs before it aborts their HTTP and
+ * SMTP transfers (the cancel flag); it then waits for them to return. An
+ * aborted job is retried later, by this node or another. Shorter than the
+ * ~9 s after which httpd's stop kills children, so the abort still happens. */
+#define MOD_SAP_WORKERS_SHUTDOWN_WAIT apr_time_from_sec(5)
 #define MOD_SAP_WORKERS_POLL_INTERVAL apr_time_from_sec(1)
 #define MOD_SAP_WORKERS_CLEANUP_EVERY apr_time_from_sec(60 * 60)
 #define MOD_SAP_WORKERS_CLEANUP_FIRST apr_time_from_sec(5)

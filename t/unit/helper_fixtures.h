@@ -11,6 +11,8 @@ int sap_test_group_setup(void **state);
 int sap_test_group_teardown(void **state);
 int sap_test_pool_setup(void **state);
 int sap_test_pool_teardown(void **state);
+/* A test that gets its own pool as *state. */
+#define SAP_POOL_TEST(fn) cmocka_unit_test_setup_teardown(fn, sap_test_pool_setup, sap_test_pool_teardown)
 
 sap_test_loopback_t *sap_test_start_http(apr_pool_t *pool, const sap_test_http_reply_t *replies,
                                          int nreplies);

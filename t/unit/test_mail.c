@@ -511,20 +511,20 @@ static void test_relay_refused_retried(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_message_delivered, sap_test_pool_setup, sap_test_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_message_ids_differ, sap_test_pool_setup, sap_test_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_non_ascii_subject_encoded, sap_test_pool_setup, sap_test_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_subject_encoding_rules, sap_test_pool_setup, sap_test_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_non_ascii_display_name_encoded, sap_test_pool_setup, sap_test_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_body_line_endings_and_long_lines, sap_test_pool_setup, sap_test_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_header_injection_refused, sap_test_pool_setup, sap_test_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_relay_url_checked, sap_test_pool_setup, sap_test_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_rcpt_550_reported_not_retried, sap_test_pool_setup, sap_test_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_rcpt_451_retried, sap_test_pool_setup, sap_test_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_cancel_stops_retries, sap_test_pool_setup, sap_test_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_data_451_retried, sap_test_pool_setup, sap_test_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_persistent_451_gives_up, sap_test_pool_setup, sap_test_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_relay_refused_retried, sap_test_pool_setup, sap_test_pool_teardown),
+        SAP_POOL_TEST(test_message_delivered),
+        SAP_POOL_TEST(test_message_ids_differ),
+        SAP_POOL_TEST(test_non_ascii_subject_encoded),
+        SAP_POOL_TEST(test_subject_encoding_rules),
+        SAP_POOL_TEST(test_non_ascii_display_name_encoded),
+        SAP_POOL_TEST(test_body_line_endings_and_long_lines),
+        SAP_POOL_TEST(test_header_injection_refused),
+        SAP_POOL_TEST(test_relay_url_checked),
+        SAP_POOL_TEST(test_rcpt_550_reported_not_retried),
+        SAP_POOL_TEST(test_rcpt_451_retried),
+        SAP_POOL_TEST(test_cancel_stops_retries),
+        SAP_POOL_TEST(test_data_451_retried),
+        SAP_POOL_TEST(test_persistent_451_gives_up),
+        SAP_POOL_TEST(test_relay_refused_retried),
     };
 
     return cmocka_run_group_tests_name("sap_mail", tests, sap_test_group_setup, sap_test_group_teardown);

@@ -47,13 +47,12 @@ typedef struct sap_probe_t {
 } sap_probe_t;
 
 typedef struct sap_store_ops_t {
-    apr_status_t (*ping)(sap_store_t *store);
     apr_status_t (*schema_version)(sap_store_t *store, int *pversion);
 
-    /* Jobs (the durable outbox). claim: job_id 0 takes the next due job,
-     * otherwise exactly that one if it is due; APR_NOTFOUND when nothing. */
-    apr_status_t (*job_enqueue)(sap_store_t *store, const char *kind, const char *payload,
-                                apr_int64_t *pjob_id);
+    /* Jobs (the durable outbox). A request stores its jobs together with
+     * what they are about, in one statement or transaction of its own (see
+     * probe_create). claim: job_id 0 takes the next due job, otherwise
+     * exactly that one if it is due; APR_NOTFOUND when nothing. */
     apr_status_t (*job_claim)(sap_store_t *store, apr_pool_t *pool, apr_int64_t job_id,
                               const char *owner, int lease_sec, sap_job_t **pjob);
     /* finish/retry/fail/defer settle the claim `job` came from, and only that

@@ -12,9 +12,7 @@ APLOG_USE_MODULE(slack_approvals);
 
 /* ---- all SQL of the module, prepared once by mod_dbd, used by label ---- */
 
-#define SQL_PING              "sap_ping"
 #define SQL_SCHEMA_VERSION    "sap_schema_version"
-#define SQL_JOB_ENQUEUE       "sap_job_enqueue"
 #define SQL_JOB_CLAIM_NEXT    "sap_job_claim_next"
 #define SQL_JOB_CLAIM_ID      "sap_job_claim_id"
 #define SQL_JOB_FINISH        "sap_job_finish"
@@ -47,9 +45,7 @@ typedef struct statement_t {
 } statement_t;
 
 static const statement_t statements[] = {
-    {SQL_PING, "SELECT 1"},
     {SQL_SCHEMA_VERSION, "SELECT coalesce(max(version), 0) FROM sap_schema_migrations"},
-    {SQL_JOB_ENQUEUE, "INSERT INTO sap_jobs (kind, payload) VALUES (%s, %s::jsonb) RETURNING id"},
     {SQL_JOB_CLAIM_NEXT, SQL_CLAIM_SET
         "WHERE j.id = (SELECT id FROM sap_jobs WHERE " SQL_CLAIMABLE
         " ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED)" SQL_CLAIM_RETURNING},
@@ -299,30 +295,12 @@ static const char *from_int64(apr_pool_t *pool, apr_int64_t number)
 
 /* ---- operations ---- */
 
-static apr_status_t op_ping(sap_store_t *store)
-{
-    const char *one = NULL;
-
-    return run_select_row(store, store->pool, SQL_PING, 0, NULL, 1, &one);
-}
-
 static apr_status_t op_schema_version(sap_store_t *store, int *pversion)
 {
     const char *version = NULL;
     apr_status_t rv = run_select_row(store, store->pool, SQL_SCHEMA_VERSION, 0, NULL, 1, &version);
 
     *pversion = rv == APR_SUCCESS ? (int)to_int64(version) : 0;
-    return rv;
-}
-
-static apr_status_t op_job_enqueue(sap_store_t *store, const char *kind, const char *payload,
-                                   apr_int64_t *pjob_id)
-{
-    const char *args[] = {kind, payload ? payload : "{}"};
-    const char *id = NULL;
-    apr_status_t rv = run_select_row(store, store->pool, SQL_JOB_ENQUEUE, 2, args, 1, &id);
-
-    *pjob_id = to_int64(id);
     return rv;
 }
 
@@ -468,9 +446,7 @@ static apr_status_t op_probe_get(sap_store_t *store, apr_pool_t *pool, apr_int64
 }
 
 static const sap_store_ops_t dbd_store_ops = {
-    op_ping,
     op_schema_version,
-    op_job_enqueue,
     op_job_claim,
     op_job_finish,
     op_job_retry,

@@ -401,9 +401,9 @@ its connections), 1a, 1b, 1c, 3, then the queue (2a–2d) with no HTTP load, the
   claim (\`UPDATE … FOR UPDATE SKIP LOCKED\`), the probe's own \`UPDATE\`, and the finish \`UPDATE\`:
   three transactions. 2a is what a user would see; 2b is the drain rate once the workers have started.
   2c and 2d show what the same PostgreSQL does with plain inserts, in bulk and one commit at a time.
-- **3** \`/healthz\` acquires a mod_dbd connection and runs three queries (\`SELECT 1\`, the schema
-  version, the queue counts): the price of a request that makes three database round trips, with
-  PostgreSQL on the same two cores.
+- **3** \`/healthz\` acquires a mod_dbd connection and runs two queries (the schema version, the
+  queue counts): the price of a request that makes two database round trips, with PostgreSQL on the
+  same two cores.
 - **Memory**: the event MPM starts 3 children and adds more under load when fewer than 75 threads are
   idle (\`MinSpareThreads\`), so the number of children grows during the run; compare the per-child
   numbers too. The "before" line is taken 2 s after start-up, before the warm-up. Each child holds

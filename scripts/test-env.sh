@@ -56,7 +56,8 @@ sap_env_start() {
   SAP_TEST_DBPARAMS=$("$SAP_TOP/scripts/pg.sh" conninfo "$pg_dir" "$pg_port")
   export SAP_TEST_PGPORT=$pg_port
   "$SAP_TOP/scripts/sap-migrate" "$SAP_TEST_DBPARAMS" >/dev/null
-  ready=$(sap_start_fake fake-slack --port "$slack_port" --signing-secret-file "$SAP_TEST_SECRETS/signing_secret")
+  ready=$(sap_start_fake fake-slack --port "$slack_port" --signing-secret-file "$SAP_TEST_SECRETS/signing_secret" \
+          --client-id "${SAP_CLIENT_ID:-1111.2222}" --client-secret-file "$SAP_TEST_SECRETS/client_secret")
   export SAP_FAKE_SLACK_PORT; SAP_FAKE_SLACK_PORT=$(json_field "$ready" port)
   ready=$(sap_start_fake fake-engine --port "$engine_port" --token-file "$SAP_TEST_SECRETS/engine_token" \
           --secret-file "$SAP_TEST_SECRETS/engine_secret")

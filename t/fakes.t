@@ -9,6 +9,8 @@ use HTTP::Tiny;
 use JSON::PP;
 use Net::SMTP;
 use Digest::SHA qw(hmac_sha256_hex);
+use MIME::Base64 qw(encode_base64 decode_base64);
+use File::Temp qw(tempfile);
 use Time::HiRes qw(time sleep);
 use POSIX qw(WNOHANG);
 
@@ -118,6 +120,47 @@ sub engine_request {
     return ($res, decoded($res));
 }
 
+# oauth.v2.access as a form POST; client credentials by HTTP Basic when
+# $basic = [id, secret] is given. Returns (response, decoded body).
+sub oauth_access {
+    my ($args, $basic) = @_;
+    my %headers;
+    $headers{Authorization} = 'Basic ' . encode_base64(join(':', @$basic), '') if $basic;
+    my $res = $HTTP->post_form("http://127.0.0.1:$SLACK->{port}/api/oauth.v2.access", $args, { headers => \%headers });
+    return ($res, decoded($res));
+}
+
+# The query of a Location header as a hash.
+sub location_query {
+    my ($res) = @_;
+    my ($query) = ($res->{headers}{location} // '') =~ /\?(.*)$/;
+    my %q;
+    for (split /&/, $query // '') {
+        my ($k, $v) = map { (my $x = $_) =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge; $x } split /=/, $_, 2;
+        $q{$k} = $v;
+    }
+    return \%q;
+}
+
+# Checks a signed Events API delivery recorded by the engine fake: signature,
+# Slackbot headers and the event_callback envelope. Returns the envelope.
+sub check_event_delivery {
+    my ($call, $what) = @_;
+    my ($h, $raw) = ($call->{headers}, $call->{raw_body});
+    my $ts = $h->{'x-slack-request-timestamp'};
+    is($h->{'x-slack-signature'}, 'v0=' . hmac_sha256_hex("v0:$ts:$raw", 'slack-secret'), "$what: signature verifies");
+    ok(abs($ts - time) < 60, "$what: timestamp is now");
+    ok($h->{'user-agent'} eq 'Slackbot 1.0 (+https://api.slack.com/robots)' && $h->{accept} eq 'application/json,*/*'
+       && $h->{'content-type'} eq 'application/json', "$what: Slackbot User-Agent, Accept, JSON content type");
+    my $env = decode_json($raw);
+    is_deeply([sort keys %$env], [sort qw(token team_id api_app_id event type event_id event_time authorizations
+                                          is_ext_shared_channel event_context)], "$what: envelope fields");
+    ok($env->{type} eq 'event_callback' && $env->{event_id} =~ /^Ev[0-9A-Z]{8,}$/ && $env->{event_context} =~ /^4-\S+$/
+       && abs($env->{event_time} - time) < 60 && !$env->{is_ext_shared_channel} && length $env->{token},
+       "$what: event_callback with event_id, event_time, event_context");
+    return $env;
+}
+
 sub button_blocks {
     my ($label) = @_;
     return [{ type => 'actions', block_id => 'b1', elements => [
@@ -127,7 +170,10 @@ sub button_blocks {
 
 # ---- start ------------------------------------------------------------------
 
-$SLACK = start_fake('fake-slack.js', '--signing-secret', 'slack-secret');
+my (undef, $CLIENT_SECRET_FILE) = tempfile(UNLINK => 1);
+{ open(my $fh, '>', $CLIENT_SECRET_FILE) or die "$CLIENT_SECRET_FILE: $!"; print $fh "cli-secret\n"; close $fh }
+$SLACK = start_fake('fake-slack.js', '--signing-secret', 'slack-secret',
+                    '--client-id', '1111.2222', '--client-secret-file', $CLIENT_SECRET_FILE);
 my $ENGINE = start_fake('fake-engine.js', '--token', 'engine-token', '--secret', 'engine-secret');
 my $SMTP = start_fake('smtp-sink.js');
 like($SLACK->{port}, qr/^\d+$/, 'fake-slack printed READY with its port');
@@ -332,6 +378,168 @@ $json_text =~ tr/+/ /;
 $json_text =~ s/%([0-9A-F]{2})/chr hex $1/ge;
 is_deeply(decode_json($json_text), $payload, 'interactivity payload decodes back to the JSON');
 
+# ---- Slack: OAuth ------------------------------------------------------------------------
+
+my $BASIC = ['1111.2222', 'cli-secret'];
+my $issued = control($SLACK, 'POST', 'oauth/codes', { team_id => 'T9', team_name => 'Nine', authed_user => 'U9ADMIN',
+                                                       redirect_uri => 'https://module.example/slack/oauth' });
+like($issued->{code}, qr/^\d+\.\d+\.[0-9a-f]{64}$/, 'control code looks like a Slack code');
+like($issued->{token}, qr/^xoxb-\d+-\d+-[0-9A-Za-z]{24}$/, 'control code names its xoxb- token');
+($res, $body) = oauth_access({ code => $issued->{code}, redirect_uri => 'https://module.example/slack/oauth' }, $BASIC);
+is($res->{status}, 200, 'oauth.v2.access: HTTP 200');
+my $bot_user = $body->{bot_user_id} // '';
+like($bot_user, qr/^U[0-9A-Z]+$/, 'oauth.v2.access: bot_user_id is a user id');
+is_deeply($body, { ok => JSON::PP::true, access_token => $issued->{token}, token_type => 'bot',
+                   scope => 'chat:write,chat:write.public,im:write,users:read,users:read.email',
+                   bot_user_id => $bot_user, app_id => 'A0FAKEAPP01', team => { name => 'Nine', id => 'T9' },
+                   enterprise => undef, authed_user => { id => 'U9ADMIN' }, is_enterprise_install => JSON::PP::false },
+          'oauth.v2.access (HTTP Basic, client secret from a file): Slack\'s answer shape');
+my $T9_TOKEN = $body->{access_token};
+($res, $body) = slack_form('auth.test', {}, $T9_TOKEN);
+ok($body->{ok} && $body->{team_id} eq 'T9' && $body->{team} eq 'Nine' && $body->{user_id} eq $bot_user,
+   'auth.test works with the new token');
+is($res->{headers}{'x-oauth-scopes'}, 'chat:write,chat:write.public,im:write,users:read,users:read.email',
+   'the new token carries the granted scopes');
+($res, $body) = oauth_access({ code => $issued->{code}, redirect_uri => 'https://module.example/slack/oauth' }, $BASIC);
+is_deeply($body, { ok => JSON::PP::false, error => 'invalid_code' }, 'a used code: invalid_code');
+
+$issued = control($SLACK, 'POST', 'oauth/codes', { team_id => 'T9', scopes => 'chat:write,im:write', token => 'xoxb-t9-second' });
+($res, $body) = oauth_access({ code => $issued->{code}, client_id => '1111.2222', client_secret => 'cli-secret' });
+ok($body->{ok} && $body->{access_token} eq 'xoxb-t9-second' && $body->{scope} eq 'chat:write,im:write'
+   && $body->{bot_user_id} eq $bot_user, 'form client credentials; chosen token and scopes; same bot user per team');
+($res, $body) = slack_form('users.info', { user => $bot_user }, 'xoxb-t9-second');
+is($body->{error}, 'missing_scope', 'the new token has only the granted scopes');
+
+$issued = control($SLACK, 'POST', 'oauth/codes', { team_id => 'T9', redirect_uri => 'https://module.example/cb' });
+my @oauth_errors = (
+    [{ code => $issued->{code} }, undef, 'invalid_client_id', 'no client credentials'],
+    [{ code => $issued->{code} }, ['9999.9999', 'cli-secret'], 'invalid_client_id', 'unknown client id'],
+    [{ code => $issued->{code}, client_id => '1111.2222', client_secret => 'wrong' }, undef, 'bad_client_secret', 'wrong secret'],
+    [{ code => 'nope', redirect_uri => 'https://module.example/cb' }, $BASIC, 'invalid_code', 'unknown code'],
+    [{ code => $issued->{code} }, $BASIC, 'bad_redirect_uri', 'redirect_uri missing'],
+    [{ code => $issued->{code}, redirect_uri => 'https://evil.example/cb' }, $BASIC, 'bad_redirect_uri', 'other redirect_uri'],
+    [{ code => $issued->{code}, redirect_uri => 'https://module.example/cb', grant_type => 'refresh_token' }, $BASIC,
+     'invalid_grant_type', 'grant_type other than authorization_code'],
+);
+for my $case (@oauth_errors) {
+    my ($args, $basic, $error, $what) = @$case;
+    ($res, $body) = oauth_access($args, $basic);
+    ok($res->{status} == 200 && !$body->{ok} && $body->{error} eq $error, "oauth.v2.access, $what: $error")
+        or diag $res->{content};
+}
+($res, $body) = oauth_access({ code => $issued->{code}, redirect_uri => 'https://module.example/cb',
+                               grant_type => 'authorization_code' }, $BASIC);
+ok($body->{ok}, 'failed attempts do not use the code up; grant_type=authorization_code is accepted');
+my $T9_TOKEN2 = $body->{access_token};
+$issued = control($SLACK, 'POST', 'oauth/codes', { team_id => 'T9', expires_in => 0 });
+($res, $body) = oauth_access({ code => $issued->{code} }, $BASIC);
+is($body->{error}, 'invalid_code', 'an expired code: invalid_code');
+control($SLACK, 'POST', 'oauth/client', { client_id => '3333.4444', client_secret => 'other', app_id => 'A0OTHER' });
+$issued = control($SLACK, 'POST', 'oauth/codes', { team_id => 'T8', client_id => '3333.4444' });
+($res, $body) = oauth_access({ code => $issued->{code} }, $BASIC);
+is($body->{error}, 'invalid_code', 'a code of another client: invalid_code');
+($res, $body) = oauth_access({ code => $issued->{code} }, ['3333.4444', 'other']);
+ok($body->{ok} && $body->{app_id} eq 'A0OTHER', 'a client added over control exchanges its code (its app_id)');
+
+# ---- Slack: the authorize page ----------------------------------------------------------
+
+my $NOREDIRECT = HTTP::Tiny->new(timeout => 20, max_redirect => 0);
+my $authorize = "http://127.0.0.1:$SLACK->{port}/oauth/v2/authorize";
+my $callback = 'https://module.example/slack/oauth?install=1';
+my $auth_query = $HTTP->www_form_urlencode({ client_id => '1111.2222', scope => 'chat:write,im:write',
+                                             redirect_uri => $callback, state => 'st-1' });
+$res = $NOREDIRECT->get("$authorize?$auth_query");
+is($res->{status}, 200, 'authorize page: 200');
+like($res->{headers}{'content-type'}, qr{^text/html}, 'authorize page is HTML');
+like($res->{content}, qr{<form method="post" action="/oauth/v2/authorize/decide">}, 'authorize page posts to decide');
+like($res->{content}, qr{name="team_id" value="T0SANDBOX1"}, 'workspace id prefilled');
+like($res->{content}, qr{name="team_name" value="Sandbox"}, 'workspace name prefilled');
+like($res->{content}, qr{name="state" value="st-1"}, 'the form carries state');
+ok($res->{content} =~ /value="allow">Allow</ && $res->{content} =~ /value="deny">Cancel</, 'Allow and Cancel buttons');
+$res = $NOREDIRECT->get("$authorize?client_id=9999.9999&scope=chat:write&redirect_uri=https://x.example/");
+ok($res->{status} == 400 && $res->{content} =~ /invalid_client_id/, 'authorize with an unknown client: 400 error page');
+
+my %form = (client_id => '1111.2222', scope => 'chat:write,im:write', redirect_uri => $callback, state => 'st-1',
+            team_id => 'T0SANDBOX1', team_name => 'Sandbox');
+$res = $NOREDIRECT->post_form("$authorize/decide", { %form, decision => 'allow' });
+is($res->{status}, 302, 'Allow: 302');
+like($res->{headers}{location}, qr{^https://module\.example/slack/oauth\?install=1&code=[^&]+&state=st-1$},
+     'Allow: redirect_uri + &code=…&state=…');
+my $page_code = location_query($res)->{code};
+($res, $body) = oauth_access({ code => $page_code, redirect_uri => $callback }, $BASIC);
+ok($body->{ok} && $body->{team}{id} eq 'T0SANDBOX1' && $body->{team}{name} eq 'Sandbox' && $body->{scope} eq 'chat:write,im:write',
+   'the page\'s code exchanges for a token of the chosen workspace and requested scopes');
+$res = $NOREDIRECT->post_form("$authorize/decide", { %form, redirect_uri => 'https://module.example/cb', decision => 'deny' });
+is($res->{headers}{location}, 'https://module.example/cb?error=access_denied&state=st-1', 'Cancel: ?error=access_denied&state=…');
+
+control($SLACK, 'POST', 'oauth/auto', { decision => 'allow', team_id => 'T0AUTO', team_name => 'Auto' });
+$res = $NOREDIRECT->get("$authorize?$auth_query");
+ok($res->{status} == 302 && location_query($res)->{state} eq 'st-1', 'auto allow: GET authorize redirects at once');
+($res, $body) = oauth_access({ code => location_query($res)->{code}, redirect_uri => $callback }, $BASIC);
+ok($body->{ok} && $body->{team}{id} eq 'T0AUTO' && $body->{team}{name} eq 'Auto', 'auto allow: code for the configured team');
+control($SLACK, 'POST', 'oauth/auto', { decision => 'deny' });
+$res = $NOREDIRECT->get("$authorize?$auth_query");
+is(location_query($res)->{error}, 'access_denied', 'auto deny: redirect with error=access_denied');
+control($SLACK, 'POST', 'oauth/auto', { decision => undef });
+is($NOREDIRECT->get("$authorize?$auth_query")->{status}, 200, 'decision null: the page again');
+
+# ---- Slack: auth.revoke ------------------------------------------------------------------
+
+($res, $body) = slack_form('auth.revoke', { test => 1 }, 'xoxb-t9-second');
+is_deeply($body, { ok => JSON::PP::true, revoked => JSON::PP::false }, 'auth.revoke test=1: revoked false');
+ok((slack_form('auth.test', {}, 'xoxb-t9-second'))[1]{ok}, 'test mode revokes nothing');
+($res, $body) = slack_form('auth.revoke', {}, 'xoxb-t9-second');
+is_deeply($body, { ok => JSON::PP::true, revoked => JSON::PP::true }, 'auth.revoke: revoked true');
+is((slack_form('auth.test', {}, 'xoxb-t9-second'))[1]{error}, 'token_revoked', 'a revoked token: token_revoked');
+is((slack_form('auth.revoke', {}))[1]{error}, 'not_authed', 'auth.revoke without a token: not_authed');
+
+# ---- Slack: revocation and uninstall events (the engine fake records them) ----------------
+
+control($ENGINE, 'POST', 'inject', { endpoint => '/slack/events', status => 200, body => { ok => JSON::PP::true }, times => -1 });
+control($ENGINE, 'DELETE', 'calls');
+my $events_url = "http://127.0.0.1:$ENGINE->{port}/slack/events";
+control($SLACK, 'POST', 'tokens', { token => 'xoxb-t9-third', team_id => 'T9', bot_user_id => 'UT9BOT3', scopes => ['chat:write'] });
+my $revoked = control($SLACK, 'POST', 'tokens/revoke', { token => 'xoxb-t9-third', deliver_to => $events_url,
+                                                          headers => { 'X-Slack-Retry-Num' => '1', 'X-Slack-Retry-Reason' => 'http_timeout' } });
+ok($revoked->{ok} && $revoked->{token}{revoked}, 'tokens/revoke with deliver_to revokes');
+is_deeply([@{ $revoked->{delivery} }{qw(status body)}], [200, '{"ok":true}'], 'tokens/revoke answers the delivery status and body');
+my @received = @{ control($ENGINE, 'GET', 'calls')->{calls} };
+is(scalar @received, 1, 'one event delivered');
+my $env = check_event_delivery($received[0], 'tokens/revoke event');
+is_deeply($env->{event}, { type => 'tokens_revoked', tokens => { oauth => [], bot => ['UT9BOT3'] } }, 'tokens_revoked event names the bot user');
+is_deeply($env->{authorizations}, [{ enterprise_id => undef, team_id => 'T9', user_id => 'UT9BOT3', is_bot => JSON::PP::true,
+                                     is_enterprise_install => JSON::PP::false }], 'authorizations name the bot');
+ok($env->{team_id} eq 'T9' && $env->{api_app_id} eq 'A0FAKEAPP01', 'envelope team_id and api_app_id');
+ok($received[0]{headers}{'x-slack-retry-num'} eq '1' && $received[0]{headers}{'x-slack-retry-reason'} eq 'http_timeout',
+   'extra headers are sent');
+is((slack_form('auth.test', {}, 'xoxb-t9-third'))[1]{error}, 'token_revoked', 'the revoked token answers token_revoked');
+
+control($ENGINE, 'DELETE', 'calls');
+my $stale = int(time) - 600;
+my $uninstall = control($SLACK, 'POST', 'teams/uninstall', { team_id => 'T9', deliver_to => $events_url, timestamp => $stale });
+is_deeply([sort @{ $uninstall->{revoked} }], [sort $T9_TOKEN, $T9_TOKEN2],
+          'teams/uninstall revokes and lists the live tokens of the team (not the already revoked ones)');
+is_deeply([map { $_->{status} } @{ $uninstall->{deliveries} }], [200, 200], 'two deliveries, both answered 200');
+@received = @{ control($ENGINE, 'GET', 'calls')->{calls} };
+is(scalar @received, 2, 'two events delivered');
+my @types = map { decode_json($_->{raw_body})->{event}{type} } @received;
+is_deeply(\@types, ['app_uninstalled', 'tokens_revoked'], 'app_uninstalled first, then tokens_revoked');
+is($received[0]{headers}{'x-slack-request-timestamp'}, $stale, '`timestamp` signs with a stale time');
+is($received[0]{headers}{'x-slack-signature'},
+   'v0=' . hmac_sha256_hex("v0:$stale:$received[0]{raw_body}", 'slack-secret'), 'stale-time delivery is still correctly signed');
+my $env2 = decode_json($received[1]{raw_body});
+is_deeply(decode_json($received[0]{raw_body})->{event}, { type => 'app_uninstalled' }, 'app_uninstalled event');
+is_deeply($env2->{event}{tokens}, { oauth => [], bot => [$bot_user] }, 'tokens_revoked lists the bot user once');
+isnt(decode_json($received[0]{raw_body})->{event_id}, $env2->{event_id}, 'event ids are unique');
+is((slack_form('auth.test', {}, $T9_TOKEN))[1]{error}, 'account_inactive', 'after uninstall the bot token answers account_inactive');
+control($ENGINE, 'DELETE', 'calls');
+$uninstall = control($SLACK, 'POST', 'teams/uninstall', { team_id => 'T0AUTO', deliver_to => $events_url,
+                                                          events => ['tokens_revoked'], error => 'token_revoked' });
+@received = @{ control($ENGINE, 'GET', 'calls')->{calls} };
+ok(@received == 1 && decode_json($received[0]{raw_body})->{event}{type} eq 'tokens_revoked', '`events` chooses the events');
+check_event_delivery($received[0], 'uninstall event');
+control($ENGINE, 'DELETE', 'inject');
+
 # ---- SMTP sink --------------------------------------------------------------------------
 
 control($SMTP, 'POST', 'inject', { stage => 'rcpt', code => 550, address => 'bad@example.com' });
@@ -368,6 +576,14 @@ for (1 .. 2000) {
 my $took = time - $start;
 is($ok, 2000, sprintf('fake Slack answered 2000 sequential requests (%.2f s)', $took));
 cmp_ok($took, '<', 20, '2000 requests took well under 20 s');
+
+control($SLACK, 'POST', 'reset');
+my $after = control($SLACK, 'POST', 'oauth/codes', { team_id => 'T9' });
+($res, $body) = oauth_access({ code => $after->{code} }, $BASIC);
+ok($body->{ok}, 'reset keeps the command line\'s OAuth client');
+$after = control($SLACK, 'POST', 'oauth/codes', { team_id => 'T9' });
+($res, $body) = oauth_access({ code => $after->{code} }, ['3333.4444', 'other']);
+is($body->{error}, 'invalid_client_id', 'reset forgets clients added over control');
 
 for my $fake ([slack => $SLACK], [engine => $ENGINE], [smtp => $SMTP]) {
     is(stop_fake($fake->[1]{pid}), 0, "$fake->[0] fake exits 0 on SIGTERM");

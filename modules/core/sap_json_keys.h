@@ -41,5 +41,47 @@
 /* Slack Events API */
 #define SAP_JK_TYPE            "type"
 #define SAP_JK_CHALLENGE       "challenge"
+#define SAP_JK_EVENT           "event"
+#define SAP_JK_EVENT_ID        "event_id"
+#define SAP_JK_EVENT_TIME      "event_time"
+#define SAP_JK_TEAM_ID         "team_id"
+#define SAP_JK_TOKENS          "tokens"
+#define SAP_JK_BOT             "bot"
+
+/* Slack Web API answers */
+#define SAP_JK_OK              "ok"
+#define SAP_JK_CHANNEL         "channel"
+#define SAP_JK_TS              "ts"
+#define SAP_JK_USER            "user"
+#define SAP_JK_TEXT            "text"
+#define SAP_JK_EMAIL           "email"
+
+/* connections (admin API; cache entries) */
+#define SAP_JK_CONNECTIONS     "connections"
+#define SAP_JK_TEAM_NAME       "team_name"
+#define SAP_JK_DISPLAY_NAME    "display_name"
+#define SAP_JK_ENTERPRISE_ID   "enterprise_id"
+#define SAP_JK_BOT_USER_ID     "bot_user_id"
+#define SAP_JK_APP_ID          "app_id"
+#define SAP_JK_SCOPES          "scopes"
+#define SAP_JK_IS_DEFAULT      "is_default"
+#define SAP_JK_STATUS_REASON   "status_reason"
+#define SAP_JK_STATUS_CHANGED_AT "status_changed_at"
+#define SAP_JK_INSTALLED_BY    "installed_by"
+#define SAP_JK_UPDATED_AT      "updated_at"
+#define SAP_JK_TOKEN           "token"
+#define SAP_JK_FINGERPRINT     "fingerprint"
+#define SAP_JK_DEFAULT_ID      "default_connection_id"
+#define SAP_JK_LIMIT           "limit"
+#define SAP_JK_REVOKED         "revoked"
+
+/* instance errors */
+#define SAP_JK_ERRORS          "errors"
+#define SAP_JK_CONNECTION_ID   "connection_id"
+#define SAP_JK_KIND            "kind"
+#define SAP_JK_RESOLVED_AT     "resolved_at"
+#define SAP_JK_ACTION          "action"
+#define SAP_JK_REAUTHORIZE_URL "reauthorize_url"
+#define SAP_JK_SLACK_ERROR     "slack_error"
 
 #endif

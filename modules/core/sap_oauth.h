@@ -21,7 +21,7 @@ apr_status_t sap_oauth_state_new(apr_pool_t *pool, const char **pstate);
 int sap_oauth_state_well_formed(const char *text);
 
 /* Lowercase hex SHA-256 of the state: what the database keeps (a leaked
- * table gives no usable state). */
+ * table gives no usable state). NULL for a NULL state. */
 const char *sap_oauth_state_hash(apr_pool_t *pool, const char *state);
 
 /* authorize_url + "?" (or "&" when it already has a query) +
@@ -50,8 +50,10 @@ typedef struct sap_oauth_grant_t {
 
 /* Reads oauth.v2.access's JSON answer (body of body_len bytes).
  *  APR_SUCCESS  ok:true with a bot access_token and a team id;
- *  APR_EACCES   ok:false: *perror is Slack's error code (e.g. "invalid_code");
- *  APR_EINVAL   not JSON, or ok:true without the fields we need: *perror says
+ *  APR_EACCES   ok:false: *perror is Slack's error code (e.g. "invalid_code";
+ *               "invalid_response" when the answer has none);
+ *  APR_EINVAL   not JSON, or ok:true without the fields we need (a token_type
+ *               other than "bot" counts as no bot token): *perror says
  *               what is missing ("no access_token in the answer"), never a value.
  * Scopes granted are checked by the caller with sap_oauth_missing_scopes. */
 apr_status_t sap_oauth_grant_parse(apr_pool_t *pool, const char *body, apr_size_t body_len,

@@ -40,15 +40,21 @@ typedef struct sap_slack_result_t {
 /* POSTs application/x-www-form-urlencoded args (name → value; values are
  * escaped here) to {api_base}/{method}. token may be NULL (oauth.v2.access
  * authenticates the client instead: basic_user/basic_password, else NULL);
- * otherwise it is sent as "Authorization: Bearer". The result is always set.
- * Returns APR_SUCCESS when Slack said ok:true, APR_EGENERAL otherwise. */
+ * otherwise it is sent as "Authorization: Bearer" (and Basic credentials,
+ * if any, are not sent). The result is always set.
+ * Returns APR_SUCCESS when Slack said ok:true, APR_EGENERAL otherwise.
+ * An HTTP status other than 200 is SAP_SLACK_ERR_HTTP, except a 429 with
+ * Slack's {"ok":false,"error":CODE} body, which is CODE ("ratelimited").
+ * A call that cannot be made (no method, unusable URL or header, a body
+ * jansson cannot encode) is SAP_SLACK_ERR_TRANSPORT. */
 apr_status_t sap_slack_call_form(sap_slack_t *slack, apr_pool_t *pool, const char *method,
                                  const char *token, const apr_table_t *args,
                                  const char *basic_user, const char *basic_password,
                                  sap_slack_result_t *result);
 
 /* POSTs a JSON body (Content-Type: application/json; charset=utf-8) with a
- * bearer token: chat.*, views.*. body is not stolen. */
+ * bearer token: chat.*, views.*. body is not stolen. Results and return
+ * value as for sap_slack_call_form. */
 apr_status_t sap_slack_call_json(sap_slack_t *slack, apr_pool_t *pool, const char *method,
                                  const char *token, json_t *body, sap_slack_result_t *result);
 
@@ -59,7 +65,8 @@ int sap_slack_error_is_revocation(const char *code);
 /* A sentence an admin can act on for a Slack error code, e.g.
  * "channel_not_found" → "The channel does not exist, or the bot cannot see
  * it (private channel: invite the app first)." Unknown codes get a generic
- * sentence that names the code. Never NULL. */
+ * sentence that names the code, if it is safe to repeat (at most 64 of
+ * [a-z0-9_]); any other code is not repeated. Never NULL. */
 const char *sap_slack_error_text(apr_pool_t *pool, const char *code);
 
 #endif

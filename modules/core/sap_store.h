@@ -8,10 +8,11 @@
 #define SAP_STORE_H
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 #include <apr_time.h>
 
 /* The schema version this build expects (the highest sql/NNN_*.sql). */
-#define SAP_SCHEMA_VERSION 1
+#define SAP_SCHEMA_VERSION 2
 
 typedef struct sap_store_t sap_store_t;
 
@@ -46,6 +47,74 @@ typedef struct sap_probe_t {
     int job_attempts;
 } sap_probe_t;
 
+/* A Slack workspace connection. The token fields are only filled by
+ * connection_get with want_token (never by lists). */
+typedef struct sap_connection_t {
+    apr_int64_t id;
+    const char *team_id;
+    const char *team_name;
+    const char *display_name;
+    const char *enterprise_id;
+    const char *bot_user_id;
+    const char *app_id;
+    const char *scopes;
+    int is_default;
+    const char *status;           /* SAP_CONN_ACTIVE / _REVOKED / _UNINSTALLED */
+    const char *status_reason;    /* the Slack error or event that changed it */
+    const char *status_changed_at;
+    const char *installed_by;
+    const char *created_at;
+    const char *updated_at;
+    const char *token_hex;        /* nonce || ciphertext || tag, hex */
+    int token_key_version;
+} sap_connection_t;
+
+#define SAP_CONN_ACTIVE      "active"
+#define SAP_CONN_REVOKED     "revoked"
+#define SAP_CONN_UNINSTALLED "uninstalled"
+
+/* At most this many workspaces per instance (the feature request). */
+#define SAP_MAX_CONNECTIONS 10
+
+typedef enum {
+    SAP_INSTALL_CREATED = 0,      /* a new workspace */
+    SAP_INSTALL_UPDATED,          /* an active workspace installed again: new token */
+    SAP_INSTALL_RESTORED,         /* a revoked or uninstalled workspace is back */
+    SAP_INSTALL_LIMIT             /* refused: SAP_MAX_CONNECTIONS already */
+} sap_install_outcome_t;
+
+typedef struct sap_install_t {
+    const char *team_id, *team_name, *enterprise_id, *bot_user_id, *app_id, *scopes;
+    const char *token_hex;
+    int token_key_version;
+    const char *token_fingerprint;   /* sap_connections_fingerprint of the token */
+    const char *installed_by;
+} sap_install_t;
+
+typedef struct sap_install_result_t {
+    sap_install_outcome_t outcome;
+    apr_int64_t connection_id;
+    int is_default;               /* it became (or stayed) the default */
+    int mechanism_switched;       /* the first connection: mechanism is now slack */
+} sap_install_result_t;
+
+typedef struct sap_instance_error_t {
+    apr_int64_t id;
+    apr_int64_t connection_id;    /* 0 once the connection was deleted */
+    const char *team_id;
+    const char *team_name;
+    const char *kind;             /* e.g. "token_revoked", "app_uninstalled" */
+    const char *message;
+    const char *created_at;
+    const char *resolved_at;      /* NULL while open */
+} sap_instance_error_t;
+
+/* Outcome of a status change (connection_mark). */
+typedef struct sap_mark_result_t {
+    apr_int64_t connection_id;    /* 0: no connection for that team */
+    int changed;                  /* the status changed (else it already was) */
+} sap_mark_result_t;
+
 typedef struct sap_store_ops_t {
     apr_status_t (*schema_version)(sap_store_t *store, int *pversion);
 
@@ -77,6 +146,52 @@ typedef struct sap_store_ops_t {
     apr_status_t (*probe_record_run)(sap_store_t *store, apr_int64_t probe_id, const char *owner);
     apr_status_t (*probe_get)(sap_store_t *store, apr_pool_t *pool, apr_int64_t probe_id,
                               sap_probe_t **pprobe);
+
+    /* OAuth states, stored by hash. consume marks the state used in the same
+     * statement that checks it: APR_SUCCESS (*padmin_user set), APR_NOTFOUND
+     * (unknown), APR_TIMEUP (expired), APR_EEXIST (already used). */
+    apr_status_t (*oauth_state_create)(sap_store_t *store, const char *state_hash,
+                                       const char *admin_user, int ttl_sec);
+    apr_status_t (*oauth_state_consume)(sap_store_t *store, apr_pool_t *pool,
+                                        const char *state_hash, const char **padmin_user);
+
+    /* Connection writes take the connections advisory lock, in a transaction
+     * of their own: the limit and "exactly one default" hold under races. */
+    apr_status_t (*connection_install)(sap_store_t *store, const sap_install_t *install,
+                                       sap_install_result_t *result);
+    /* apr_array_header_t of sap_connection_t (no tokens), oldest first. */
+    apr_status_t (*connection_list)(sap_store_t *store, apr_pool_t *pool,
+                                    apr_array_header_t **pconnections);
+    /* by id (team_id NULL) or by team id (id 0); APR_NOTFOUND when absent. */
+    apr_status_t (*connection_get)(sap_store_t *store, apr_pool_t *pool, apr_int64_t id,
+                                   const char *team_id, int want_token,
+                                   sap_connection_t **pconnection);
+    apr_status_t (*connection_rename)(sap_store_t *store, apr_int64_t id,
+                                      const char *display_name);
+    /* APR_NOTFOUND: no such connection; APR_EINVAL: it is not active. */
+    apr_status_t (*connection_set_default)(sap_store_t *store, apr_int64_t id);
+    /* Deletes it; when it was the default, the oldest active connection (or
+     * none) becomes the default: *pnew_default (0 when none). Definitions
+     * that named it fall back to the default (their reference is cleared). */
+    apr_status_t (*connection_delete)(sap_store_t *store, apr_int64_t id,
+                                      apr_int64_t *pnew_default);
+    /* Marks the team's connection revoked or uninstalled (uninstalled wins
+     * over revoked, never the other way) with the reason, and records an
+     * open instance error of `kind` (one per connection and kind). Only
+     * when the installation is the one the news is about: the token with
+     * token_fingerprint (NULL: any), installed no later than event_time
+     * (unix seconds; 0: any). A reinstall that overtook a late event stays. */
+    apr_status_t (*connection_mark)(sap_store_t *store, const char *team_id, const char *status,
+                                    const char *reason, const char *error_kind,
+                                    const char *error_message, const char *token_fingerprint,
+                                    apr_int64_t event_time, sap_mark_result_t *result);
+    /* Re-encrypted under another key (key rotation). */
+    apr_status_t (*connection_update_token)(sap_store_t *store, apr_int64_t id,
+                                            const char *token_hex, int key_version);
+    /* apr_array_header_t of sap_instance_error_t, newest first; resolved ones
+     * only with include_resolved. */
+    apr_status_t (*instance_errors_list)(sap_store_t *store, apr_pool_t *pool,
+                                         int include_resolved, apr_array_header_t **perrors);
 } sap_store_ops_t;
 
 struct sap_store_t {

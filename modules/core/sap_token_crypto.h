@@ -25,7 +25,8 @@ typedef struct sap_token_key_t {
 /* Fills key from 32 key bytes. version = the first 31 bits of
  * SHA-256("mod_slack_approvals token key" || key), 1 if that is 0: the same
  * key always has the same version, and a different key (almost surely) a
- * different one, with nothing to configure. */
+ * different one, with nothing to configure. "The first 31 bits": the
+ * digest's first four bytes read big-endian, shifted right by one. */
 void sap_token_key_init(sap_token_key_t *key, const unsigned char *bytes);
 
 /* Encrypts plaintext (NUL-terminated) for team_id. *pblob (from pool) gets

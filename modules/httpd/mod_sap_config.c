@@ -40,6 +40,7 @@ void *mod_sap_config_merge(apr_pool_t *pool, void *basev, void *addv)
     MERGE_PTR(client_secret_file);
     MERGE_PTR(signing_secret_file);
     MERGE_PTR(token_key_file);
+    MERGE_PTR(token_previous_key_file);
     MERGE_PTR(slack_api);
     MERGE_PTR(slack_authorize_url);
     MERGE_PTR(engine_url);
@@ -221,6 +222,9 @@ const command_rec mod_sap_config_cmds[] = {
                   "File holding the Slack signing secret"),
     AP_INIT_TAKE1(SAP_DIR_TOKEN_KEY_FILE, set_file, CONF_OFFSET(token_key_file), RSRC_CONF,
                   "File holding the 32-byte key that encrypts bot tokens"),
+    AP_INIT_TAKE1(SAP_DIR_TOKEN_PREV_KEY_FILE, set_file, CONF_OFFSET(token_previous_key_file),
+                  RSRC_CONF, "File holding the key tokens were encrypted with before the "
+                  "current one (read, then re-encrypted under the current key)"),
     AP_INIT_TAKE1(SAP_DIR_SLACK_API, set_url, CONF_OFFSET(slack_api), RSRC_CONF,
                   "Slack Web API base URL"),
     AP_INIT_TAKE1(SAP_DIR_SLACK_AUTHORIZE_URL, set_url, CONF_OFFSET(slack_authorize_url), RSRC_CONF,
@@ -356,6 +360,10 @@ static int load_secrets(server_rec *s, apr_pool_t *pool, mod_sap_config_t *conf)
                                  0, &conf->signing_secret)) != OK
         || (status = load_secret(s, pool, SAP_DIR_TOKEN_KEY_FILE, conf->token_key_file,
                                  1, &conf->token_key)) != OK
+        || (conf->token_previous_key_file
+            && (status = load_secret(s, pool, SAP_DIR_TOKEN_PREV_KEY_FILE,
+                                     conf->token_previous_key_file, 1,
+                                     &conf->token_previous_key)) != OK)
         || (status = load_secret(s, pool, SAP_DIR_ENGINE_TOKEN_FILE, conf->engine_token_file,
                                  0, &conf->engine_token)) != OK
         || (status = load_secret(s, pool, SAP_DIR_ENGINE_SECRET_FILE, conf->engine_secret_file,

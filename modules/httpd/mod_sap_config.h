@@ -15,6 +15,7 @@ typedef struct mod_sap_config_t {
     const char *client_secret_file;
     const char *signing_secret_file;
     const char *token_key_file;
+    const char *token_previous_key_file;   /* optional: key rotation */
     const char *slack_api;
     const char *slack_authorize_url;
     const char *engine_url;
@@ -32,6 +33,7 @@ typedef struct mod_sap_config_t {
     sap_secret_t *client_secret;
     sap_secret_t *signing_secret;
     sap_secret_t *token_key;
+    sap_secret_t *token_previous_key;     /* NULL when not configured */
     sap_secret_t *engine_token;
     sap_secret_t *engine_secret;
 } mod_sap_config_t;

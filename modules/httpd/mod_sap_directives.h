@@ -8,6 +8,7 @@
 #define SAP_DIR_CLIENT_SECRET_FILE  "SlackApprovalsClientSecretFile"
 #define SAP_DIR_SIGNING_SECRET_FILE "SlackApprovalsSigningSecretFile"
 #define SAP_DIR_TOKEN_KEY_FILE      "SlackApprovalsTokenKeyFile"
+#define SAP_DIR_TOKEN_PREV_KEY_FILE "SlackApprovalsTokenPreviousKeyFile"
 #define SAP_DIR_SLACK_API           "SlackApprovalsSlackAPI"
 #define SAP_DIR_SLACK_AUTHORIZE_URL "SlackApprovalsSlackAuthorizeURL"
 #define SAP_DIR_ENGINE_URL          "SlackApprovalsEngineURL"

@@ -153,6 +153,17 @@ int mod_sap_http_send_error(request_rec *r, int status, const char *code, const 
     return status;
 }
 
+int mod_sap_http_redirect(request_rec *r, const char *url)
+{
+    r->status = HTTP_MOVED_TEMPORARILY;
+    apr_table_setn(r->headers_out, "Location", url);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "Referrer-Policy", "no-referrer");
+    ap_set_content_type(r, "text/plain; charset=utf-8");
+    ap_rputs("Redirecting.\n", r);
+    return OK;
+}
+
 int mod_sap_http_parse_json(request_rec *r, const mod_sap_body_t *body, json_t **pjson)
 {
     json_error_t jerr;

@@ -36,6 +36,13 @@ int mod_sap_http_send_json(request_rec *r, int status, json_t *json);
 /* {"error": code, "message": message} */
 int mod_sap_http_send_error(request_rec *r, int status, const char *code, const char *message);
 
+/* The settings page, below SlackApprovalsPublicURL: where the OAuth
+ * callback sends the admin back. */
+#define SAP_SETTINGS_PATH "/admin/"
+
+/* 302 to url (absolute), not cached, no Referer passed on; returns OK. */
+int mod_sap_http_redirect(request_rec *r, const char *url);
+
 /* Parses a JSON object body; on failure sends 400 and returns that status. */
 int mod_sap_http_parse_json(request_rec *r, const mod_sap_body_t *body, json_t **pjson);
 

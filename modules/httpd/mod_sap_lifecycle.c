@@ -4,6 +4,7 @@
 #include <http_config.h>
 #include <http_core.h>
 #include <http_log.h>
+#include <openssl/crypto.h>
 
 #include "mod_sap_cache_socache.h"
 #include "mod_sap_directives.h"
@@ -19,6 +20,44 @@ static mod_sap_services_t *services;
 mod_sap_services_t *mod_sap_services(void)
 {
     return services;
+}
+
+void mod_sap_services_connections(mod_sap_services_t *built, sap_store_t *store,
+                                  sap_connections_t *env)
+{
+    env->store = store;
+    env->cache = built->cache;
+    env->key = &built->token_key;
+    env->previous_key = built->has_previous_key ? &built->token_previous_key : NULL;
+}
+
+void mod_sap_services_slack(mod_sap_services_t *built, volatile const int *cancel,
+                            sap_slack_t *slack)
+{
+    slack->http = built->http;
+    slack->api_base = built->conf->slack_api;
+    slack->cancel = cancel;
+}
+
+static apr_status_t wipe_token_keys(void *data)
+{
+    mod_sap_services_t *built = data;
+
+    OPENSSL_cleanse(&built->token_key, sizeof(built->token_key));
+    OPENSSL_cleanse(&built->token_previous_key, sizeof(built->token_previous_key));
+    return APR_SUCCESS;
+}
+
+static void load_token_keys(mod_sap_services_t *built, apr_pool_t *pconf)
+{
+    const mod_sap_config_t *conf = built->conf;
+
+    apr_pool_cleanup_register(pconf, built, wipe_token_keys, apr_pool_cleanup_null);
+    sap_token_key_init(&built->token_key, conf->token_key->data);
+    built->has_previous_key = conf->token_previous_key != NULL;
+    if (built->has_previous_key) {
+        sap_token_key_init(&built->token_previous_key, conf->token_previous_key->data);
+    }
 }
 
 int mod_sap_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
@@ -95,6 +134,7 @@ int mod_sap_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, 
     built = apr_pcalloc(pconf, sizeof(*built));
     built->server = owner;
     built->conf = mod_sap_config_get(owner);
+    load_token_keys(built, pconf);
     if (mod_sap_cache_post_config(pconf, ptemp, owner, built->conf->cache_provider,
                                   built->conf->cache_args) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;

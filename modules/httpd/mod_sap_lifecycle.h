@@ -9,6 +9,9 @@
 #include "sap_cache.h"
 #include "sap_http.h"
 #include "sap_jobs.h"
+#include "sap_store.h"
+#include "sap_connections.h"
+#include "sap_slack.h"
 
 typedef struct mod_sap_services_t {
     server_rec *server;           /* the server that owns workers and cache */
@@ -16,10 +19,20 @@ typedef struct mod_sap_services_t {
     sap_cache_t *cache;
     sap_http_client_t *http;      /* per child process */
     sap_jobs_t *jobs;
+    sap_token_key_t token_key;            /* SlackApprovalsTokenKeyFile */
+    sap_token_key_t token_previous_key;   /* valid when has_previous_key */
+    int has_previous_key;
 } mod_sap_services_t;
 
 /* NULL when no server has SlackApprovals On. */
 mod_sap_services_t *mod_sap_services(void);
+
+/* The connections environment over a store session (env is filled). */
+void mod_sap_services_connections(mod_sap_services_t *services, sap_store_t *store,
+                                  sap_connections_t *env);
+/* A Slack Web API caller over the child's HTTP client; cancel may be NULL. */
+void mod_sap_services_slack(mod_sap_services_t *services, volatile const int *cancel,
+                            sap_slack_t *slack);
 
 int mod_sap_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp);
 int mod_sap_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);

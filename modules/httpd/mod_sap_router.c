@@ -9,7 +9,8 @@
 
 APLOG_USE_MODULE(slack_approvals);
 
-typedef enum { ROUTE_EXACT, ROUTE_PREFIX } route_match_t;
+/* PREFIX: one more path segment follows (an id); SUBTREE: any path below. */
+typedef enum { ROUTE_EXACT, ROUTE_PREFIX, ROUTE_SUBTREE } route_match_t;
 
 #define ANY_METHOD -1
 
@@ -27,6 +28,11 @@ static const route_t routes[] = {
     {M_POST,     "/admin/api/probes",             ROUTE_EXACT,  1, mod_sap_admin_probe_create},
     {M_GET,      "/admin/api/probes/",            ROUTE_PREFIX, 1, mod_sap_admin_probe_get},
     {ANY_METHOD, "/admin/api/diagnostics/cache/", ROUTE_PREFIX, 1, mod_sap_admin_cache_diag},
+    {M_GET,      "/admin/slack/install",          ROUTE_EXACT,  1, mod_sap_oauth_install},
+    {M_GET,      "/slack/oauth/callback",         ROUTE_EXACT,  0, mod_sap_oauth_callback},
+    {M_GET,      "/admin/api/connections",        ROUTE_EXACT,  1, mod_sap_admin_connections_list},
+    {ANY_METHOD, "/admin/api/connections/",       ROUTE_SUBTREE, 1, mod_sap_admin_connection},
+    {M_GET,      "/admin/api/errors",             ROUTE_EXACT,  1, mod_sap_admin_errors_list},
 };
 
 /* The part of the URI below the module's Location (the path of
@@ -50,8 +56,10 @@ static const route_t *find_route(const char *path, const char **ptail, int *pwro
     for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         const route_t *route = &routes[i];
         apr_size_t len = strlen(route->path);
+        int below = !strncmp(path, route->path, len) && path[len];
         int matches = route->match == ROUTE_EXACT ? !strcmp(path, route->path)
-                      : (!strncmp(path, route->path, len) && path[len] && !strchr(path + len, '/'));
+                      : route->match == ROUTE_SUBTREE ? below
+                      : (below && !strchr(path + len, '/'));
 
         if (!matches) {
             continue;
@@ -61,7 +69,7 @@ static const route_t *find_route(const char *path, const char **ptail, int *pwro
             *pwrong_method = 1;
             continue;
         }
-        *ptail = route->match == ROUTE_PREFIX ? path + len : "";
+        *ptail = route->match == ROUTE_EXACT ? "" : path + len;
         return route;
     }
     return NULL;

@@ -24,5 +24,10 @@ int mod_sap_slack_events_post(mod_sap_route_ctx_t *ctx);
 int mod_sap_admin_probe_create(mod_sap_route_ctx_t *ctx);
 int mod_sap_admin_probe_get(mod_sap_route_ctx_t *ctx);
 int mod_sap_admin_cache_diag(mod_sap_route_ctx_t *ctx);
+int mod_sap_oauth_install(mod_sap_route_ctx_t *ctx);
+int mod_sap_oauth_callback(mod_sap_route_ctx_t *ctx);
+int mod_sap_admin_connections_list(mod_sap_route_ctx_t *ctx);
+int mod_sap_admin_connection(mod_sap_route_ctx_t *ctx);
+int mod_sap_admin_errors_list(mod_sap_route_ctx_t *ctx);
 
 #endif

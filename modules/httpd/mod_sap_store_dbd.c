@@ -7,6 +7,7 @@
 #include <mod_dbd.h>
 
 #include "mod_sap_store_dbd.h"
+#include "mod_sap_store_dbd_int.h"
 
 APLOG_USE_MODULE(slack_approvals);
 
@@ -39,12 +40,7 @@ APLOG_USE_MODULE(slack_approvals);
 /* The cleanup lock key: one node at a time (pg_try_advisory_xact_lock). */
 #define SAP_LOCK_CLEANUP "7364501220818"
 
-typedef struct statement_t {
-    const char *label;
-    const char *sql;
-} statement_t;
-
-static const statement_t statements[] = {
+static const mod_sap_statement_t statements[] = {
     {SQL_SCHEMA_VERSION, "SELECT coalesce(max(version), 0) FROM sap_schema_migrations"},
     {SQL_JOB_CLAIM_NEXT, SQL_CLAIM_SET
         "WHERE j.id = (SELECT id FROM sap_jobs WHERE " SQL_CLAIMABLE
@@ -93,8 +89,7 @@ static const statement_t statements[] = {
     {SQL_PROBE_RECORD_RUN, "UPDATE sap_queue_probes SET runs = runs + 1, ran_at = now(), ran_by = %s "
         "WHERE id = %s::bigint"},
     {SQL_PROBE_GET, "SELECT p.id, j.id, p.requested_by, "
-        "to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-        "to_char(p.ran_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), p.ran_by, p.runs, "
+        SQL_ISO("p.created_at") ", " SQL_ISO("p.ran_at") ", p.ran_by, p.runs, "
         "j.state, j.attempts FROM sap_queue_probes p "
         "LEFT JOIN sap_jobs j ON j.kind = 'queue.probe' AND (j.payload->>'probe_id')::bigint = p.id "
         "WHERE p.id = %s::bigint"},
@@ -137,6 +132,9 @@ apr_status_t mod_sap_store_prepare(server_rec *s, apr_pool_t *ptemp)
     }
     for (i = 0; i < sizeof(statements) / sizeof(statements[0]); i++) {
         dbd_prepare_fn(s, statements[i].sql, statements[i].label);
+    }
+    for (i = 0; i < mod_sap_conn_statement_count; i++) {
+        dbd_prepare_fn(s, mod_sap_conn_statements[i].sql, mod_sap_conn_statements[i].label);
     }
     return APR_SUCCESS;
 }
@@ -211,9 +209,8 @@ static void log_db_error(dbd_session_t *session, const char *label, int err)
                  label, why ? why : "(no message)");
 }
 
-/* Runs a statement that returns no rows; *paffected may be NULL. */
-static apr_status_t run_query(sap_store_t *store, const char *label, int nargs,
-                              const char **args, int *paffected)
+apr_status_t mod_sap_dbd_query(sap_store_t *store, const char *label, int nargs,
+                               const char **args, int *paffected)
 {
     dbd_session_t *session = store->baton;
     apr_dbd_prepared_t *stmt = statement(session, label);
@@ -248,17 +245,45 @@ static const char *column_text(const apr_dbd_driver_t *driver, apr_pool_t *pool,
     return apr_pstrdup(pool, value);
 }
 
-/* Runs a select and copies the first row's columns (up to ncols) into
- * pool; the remaining rows are read and dropped. APR_NOTFOUND: no row. */
-static apr_status_t run_select_row(sap_store_t *store, apr_pool_t *pool, const char *label,
-                                   int nargs, const char **args, int ncols, const char **cols)
+typedef struct first_row_t {
+    int found;
+    int ncols;
+    const char **cols;
+} first_row_t;
+
+static void keep_first_row(void *baton, apr_pool_t *pool, const char **cols)
+{
+    first_row_t *first = baton;
+    int i;
+
+    if (!first->found) {
+        for (i = 0; i < first->ncols; i++) {
+            first->cols[i] = cols[i];
+        }
+        first->found = 1;
+    }
+}
+
+apr_status_t mod_sap_dbd_select_row(sap_store_t *store, apr_pool_t *pool, const char *label,
+                                    int nargs, const char **args, int ncols, const char **cols)
+{
+    first_row_t first = {0, ncols, cols};
+    apr_status_t rv = mod_sap_dbd_select_each(store, pool, label, nargs, args, ncols,
+                                              keep_first_row, &first);
+
+    return rv == APR_SUCCESS && !first.found ? APR_NOTFOUND : rv;
+}
+
+apr_status_t mod_sap_dbd_select_each(sap_store_t *store, apr_pool_t *pool, const char *label,
+                                     int nargs, const char **args, int ncols,
+                                     mod_sap_dbd_row_fn *row_fn, void *baton)
 {
     dbd_session_t *session = store->baton;
     apr_dbd_prepared_t *stmt = statement(session, label);
     const apr_dbd_driver_t *driver = session->dbd->driver;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    apr_status_t rv = APR_NOTFOUND;
+    const char **cols = apr_pcalloc(pool, sizeof(*cols) * (ncols > 0 ? ncols : 1));
     int err, i;
 
     if (!stmt) {
@@ -273,22 +298,44 @@ static apr_status_t run_select_row(sap_store_t *store, apr_pool_t *pool, const c
         return APR_EGENERAL;
     }
     while (apr_dbd_get_row(driver, pool, res, &row, -1) == 0) {
-        if (rv == APR_NOTFOUND) {
-            for (i = 0; i < ncols; i++) {
-                cols[i] = column_text(driver, pool, row, i);
-            }
-            rv = APR_SUCCESS;
+        for (i = 0; i < ncols; i++) {
+            cols[i] = column_text(driver, pool, row, i);
         }
+        row_fn(baton, pool, cols);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t mod_sap_dbd_transaction(sap_store_t *store, mod_sap_dbd_tx_fn *body, void *baton)
+{
+    dbd_session_t *session = store->baton;
+    const apr_dbd_driver_t *driver = session->dbd->driver;
+    apr_dbd_transaction_t *tx = NULL;
+    apr_status_t rv;
+    int err;
+
+    if ((err = apr_dbd_transaction_start(driver, store->pool, session->dbd->handle, &tx))) {
+        log_db_error(session, "BEGIN", err);
+        return APR_EGENERAL;
+    }
+    rv = body(store, baton);
+    if (rv != APR_SUCCESS) {
+        apr_dbd_transaction_mode_set(driver, tx, APR_DBD_TRANSACTION_ROLLBACK);
+    }
+    /* The driver rolls back by itself when a statement inside failed. */
+    if ((err = apr_dbd_transaction_end(driver, store->pool, tx)) && rv == APR_SUCCESS) {
+        log_db_error(session, "COMMIT", err);
+        rv = APR_EGENERAL;
     }
     return rv;
 }
 
-static apr_int64_t to_int64(const char *text)
+apr_int64_t mod_sap_dbd_int64(const char *text)
 {
     return text ? apr_atoi64(text) : 0;
 }
 
-static const char *from_int64(apr_pool_t *pool, apr_int64_t number)
+const char *mod_sap_dbd_text(apr_pool_t *pool, apr_int64_t number)
 {
     return apr_psprintf(pool, "%" APR_INT64_T_FMT, number);
 }
@@ -298,32 +345,32 @@ static const char *from_int64(apr_pool_t *pool, apr_int64_t number)
 static apr_status_t op_schema_version(sap_store_t *store, int *pversion)
 {
     const char *version = NULL;
-    apr_status_t rv = run_select_row(store, store->pool, SQL_SCHEMA_VERSION, 0, NULL, 1, &version);
+    apr_status_t rv = mod_sap_dbd_select_row(store, store->pool, SQL_SCHEMA_VERSION, 0, NULL, 1, &version);
 
-    *pversion = rv == APR_SUCCESS ? (int)to_int64(version) : 0;
+    *pversion = rv == APR_SUCCESS ? (int)mod_sap_dbd_int64(version) : 0;
     return rv;
 }
 
 static apr_status_t op_job_claim(sap_store_t *store, apr_pool_t *pool, apr_int64_t job_id,
                                  const char *owner, int lease_sec, sap_job_t **pjob)
 {
-    const char *args[] = {owner, from_int64(pool, lease_sec), from_int64(pool, job_id)};
+    const char *args[] = {owner, mod_sap_dbd_text(pool, lease_sec), mod_sap_dbd_text(pool, job_id)};
     const char *cols[5] = {NULL};
     sap_job_t *job;
     apr_status_t rv;
 
     *pjob = NULL;
-    rv = run_select_row(store, pool, job_id ? SQL_JOB_CLAIM_ID : SQL_JOB_CLAIM_NEXT,
+    rv = mod_sap_dbd_select_row(store, pool, job_id ? SQL_JOB_CLAIM_ID : SQL_JOB_CLAIM_NEXT,
                         job_id ? 3 : 2, args, 5, cols);
     if (rv != APR_SUCCESS) {
         return rv;
     }
     job = apr_pcalloc(pool, sizeof(*job));
-    job->id = to_int64(cols[0]);
+    job->id = mod_sap_dbd_int64(cols[0]);
     job->kind = cols[1];
     job->payload = cols[2];
-    job->attempts = (int)to_int64(cols[3]);
-    job->max_attempts = (int)to_int64(cols[4]);
+    job->attempts = (int)mod_sap_dbd_int64(cols[3]);
+    job->max_attempts = (int)mod_sap_dbd_int64(cols[4]);
     *pjob = job;
     return APR_SUCCESS;
 }
@@ -331,7 +378,7 @@ static apr_status_t op_job_claim(sap_store_t *store, apr_pool_t *pool, apr_int64
 static apr_status_t settle(sap_store_t *store, const char *label, int nargs, const char **args)
 {
     int affected = 0;
-    apr_status_t rv = run_query(store, label, nargs, args, &affected);
+    apr_status_t rv = mod_sap_dbd_query(store, label, nargs, args, &affected);
 
     return rv == APR_SUCCESS && affected == 0 ? APR_NOTFOUND : rv;
 }
@@ -339,7 +386,7 @@ static apr_status_t settle(sap_store_t *store, const char *label, int nargs, con
 /* A lease is this owner's claim number `attempts` of the job: threads of one
  * process share the owner name, and a claim always increments attempts. */
 #define LEASE_ARGS(store, job, owner) \
-    from_int64((store)->pool, (job)->id), (owner), from_int64((store)->pool, (job)->attempts)
+    mod_sap_dbd_text((store)->pool, (job)->id), (owner), mod_sap_dbd_text((store)->pool, (job)->attempts)
 
 static apr_status_t op_job_finish(sap_store_t *store, const sap_job_t *job, const char *owner)
 {
@@ -351,7 +398,7 @@ static apr_status_t op_job_finish(sap_store_t *store, const sap_job_t *job, cons
 static apr_status_t op_job_retry(sap_store_t *store, const sap_job_t *job, const char *owner,
                                  int delay_sec, const char *error)
 {
-    const char *args[] = {from_int64(store->pool, delay_sec), error, LEASE_ARGS(store, job, owner)};
+    const char *args[] = {mod_sap_dbd_text(store->pool, delay_sec), error, LEASE_ARGS(store, job, owner)};
 
     return settle(store, SQL_JOB_RETRY, 5, args);
 }
@@ -367,7 +414,7 @@ static apr_status_t op_job_fail(sap_store_t *store, const sap_job_t *job, const 
 static apr_status_t op_job_defer(sap_store_t *store, const sap_job_t *job, const char *owner,
                                  int delay_sec, const char *error)
 {
-    const char *args[] = {from_int64(store->pool, delay_sec), error, LEASE_ARGS(store, job, owner)};
+    const char *args[] = {mod_sap_dbd_text(store->pool, delay_sec), error, LEASE_ARGS(store, job, owner)};
 
     return settle(store, SQL_JOB_DEFER, 5, args);
 }
@@ -375,27 +422,27 @@ static apr_status_t op_job_defer(sap_store_t *store, const sap_job_t *job, const
 static apr_status_t op_queue_stats(sap_store_t *store, sap_queue_stats_t *stats)
 {
     const char *cols[3] = {NULL};
-    apr_status_t rv = run_select_row(store, store->pool, SQL_QUEUE_STATS, 0, NULL, 3, cols);
+    apr_status_t rv = mod_sap_dbd_select_row(store, store->pool, SQL_QUEUE_STATS, 0, NULL, 3, cols);
 
-    stats->queued = to_int64(cols[0]);
-    stats->running = to_int64(cols[1]);
-    stats->failed = to_int64(cols[2]);
+    stats->queued = mod_sap_dbd_int64(cols[0]);
+    stats->running = mod_sap_dbd_int64(cols[1]);
+    stats->failed = mod_sap_dbd_int64(cols[2]);
     return rv;
 }
 
 static apr_status_t op_cleanup(sap_store_t *store, int history_days, sap_cleanup_counts_t *counts)
 {
-    const char *days = from_int64(store->pool, history_days);
+    const char *days = mod_sap_dbd_text(store->pool, history_days);
     const char *args[] = {days, days, days};
     const char *cols[6] = {NULL};
-    apr_status_t rv = run_select_row(store, store->pool, SQL_CLEANUP, 3, args, 6, cols);
+    apr_status_t rv = mod_sap_dbd_select_row(store, store->pool, SQL_CLEANUP, 3, args, 6, cols);
 
-    counts->ran = (int)to_int64(cols[0]);
-    counts->history = to_int64(cols[1]);
-    counts->oauth_states = to_int64(cols[2]);
-    counts->jobs = to_int64(cols[3]);
-    counts->events = to_int64(cols[4]);
-    counts->probes = to_int64(cols[5]);
+    counts->ran = (int)mod_sap_dbd_int64(cols[0]);
+    counts->history = mod_sap_dbd_int64(cols[1]);
+    counts->oauth_states = mod_sap_dbd_int64(cols[2]);
+    counts->jobs = mod_sap_dbd_int64(cols[3]);
+    counts->events = mod_sap_dbd_int64(cols[4]);
+    counts->probes = mod_sap_dbd_int64(cols[5]);
     return rv;
 }
 
@@ -405,16 +452,16 @@ static apr_status_t op_probe_create(sap_store_t *store, const char *requested_by
 {
     const char *args[] = {requested_by, payload_extra ? payload_extra : "{}"};
     const char *cols[2] = {NULL};
-    apr_status_t rv = run_select_row(store, store->pool, SQL_PROBE_CREATE, 2, args, 2, cols);
+    apr_status_t rv = mod_sap_dbd_select_row(store, store->pool, SQL_PROBE_CREATE, 2, args, 2, cols);
 
-    *pprobe_id = to_int64(cols[0]);
-    *pjob_id = to_int64(cols[1]);
+    *pprobe_id = mod_sap_dbd_int64(cols[0]);
+    *pjob_id = mod_sap_dbd_int64(cols[1]);
     return rv;
 }
 
 static apr_status_t op_probe_record_run(sap_store_t *store, apr_int64_t probe_id, const char *owner)
 {
-    const char *args[] = {owner, from_int64(store->pool, probe_id)};
+    const char *args[] = {owner, mod_sap_dbd_text(store->pool, probe_id)};
 
     return settle(store, SQL_PROBE_RECORD_RUN, 2, args);
 }
@@ -422,39 +469,50 @@ static apr_status_t op_probe_record_run(sap_store_t *store, apr_int64_t probe_id
 static apr_status_t op_probe_get(sap_store_t *store, apr_pool_t *pool, apr_int64_t probe_id,
                                  sap_probe_t **pprobe)
 {
-    const char *args[] = {from_int64(pool, probe_id)};
+    const char *args[] = {mod_sap_dbd_text(pool, probe_id)};
     const char *cols[9] = {NULL};
     sap_probe_t *probe;
-    apr_status_t rv = run_select_row(store, pool, SQL_PROBE_GET, 1, args, 9, cols);
+    apr_status_t rv = mod_sap_dbd_select_row(store, pool, SQL_PROBE_GET, 1, args, 9, cols);
 
     *pprobe = NULL;
     if (rv != APR_SUCCESS) {
         return rv;
     }
     probe = apr_pcalloc(pool, sizeof(*probe));
-    probe->id = to_int64(cols[0]);
-    probe->job_id = to_int64(cols[1]);
+    probe->id = mod_sap_dbd_int64(cols[0]);
+    probe->job_id = mod_sap_dbd_int64(cols[1]);
     probe->requested_by = cols[2];
     probe->created_at = cols[3];
     probe->ran_at = cols[4];
     probe->ran_by = cols[5];
-    probe->runs = (int)to_int64(cols[6]);
+    probe->runs = (int)mod_sap_dbd_int64(cols[6]);
     probe->job_state = cols[7];
-    probe->job_attempts = (int)to_int64(cols[8]);
+    probe->job_attempts = (int)mod_sap_dbd_int64(cols[8]);
     *pprobe = probe;
     return APR_SUCCESS;
 }
 
 static const sap_store_ops_t dbd_store_ops = {
-    op_schema_version,
-    op_job_claim,
-    op_job_finish,
-    op_job_retry,
-    op_job_fail,
-    op_job_defer,
-    op_queue_stats,
-    op_cleanup,
-    op_probe_create,
-    op_probe_record_run,
-    op_probe_get,
+    .schema_version = op_schema_version,
+    .job_claim = op_job_claim,
+    .job_finish = op_job_finish,
+    .job_retry = op_job_retry,
+    .job_fail = op_job_fail,
+    .job_defer = op_job_defer,
+    .queue_stats = op_queue_stats,
+    .cleanup = op_cleanup,
+    .probe_create = op_probe_create,
+    .probe_record_run = op_probe_record_run,
+    .probe_get = op_probe_get,
+    .oauth_state_create = mod_sap_dbd_oauth_state_create,
+    .oauth_state_consume = mod_sap_dbd_oauth_state_consume,
+    .connection_install = mod_sap_dbd_connection_install,
+    .connection_list = mod_sap_dbd_connection_list,
+    .connection_get = mod_sap_dbd_connection_get,
+    .connection_rename = mod_sap_dbd_connection_rename,
+    .connection_set_default = mod_sap_dbd_connection_set_default,
+    .connection_delete = mod_sap_dbd_connection_delete,
+    .connection_mark = mod_sap_dbd_connection_mark,
+    .connection_update_token = mod_sap_dbd_connection_update_token,
+    .instance_errors_list = mod_sap_dbd_instance_errors_list,
 };

@@ -3,6 +3,7 @@
 // Fake Slack Web API. Usage:
 //   node t/fakes/fake-slack.js --port N [--control-port M] [--pid-file PATH]
 //     [--signing-secret S | --signing-secret-file PATH] [--seed FILE.json] [--max-calls N]
+//     [--client-id ID --client-secret S | --client-secret-file PATH]
 // Prints `READY {"port":N,"control_port":M}` once listening. See README.md.
 
 const { parseArgs, readSecret, runMain } = require('./lib/cli');
@@ -12,12 +13,29 @@ const { Injector } = require('./lib/injector');
 const { recorderFromOption } = require('./lib/recorder');
 const { METHODS } = require('./lib/slack-methods');
 const { handleApi } = require('./lib/slack-api');
+const { handleAuthorize, isAuthorizePath } = require('./lib/slack-authorize');
+const { OAuthRegistry } = require('./lib/slack-oauth');
 const { buildSlackControl } = require('./lib/slack-control');
 
 const DEFAULTS = {
   port: '0', controlPort: null, pidFile: null, signingSecret: null, signingSecretFile: null,
-  seed: null, maxCalls: null,
+  seed: null, maxCalls: null, clientId: null, clientSecret: null, clientSecretFile: null,
 };
+
+// The OAuth client of the command line: both halves or neither.
+function cliClient(opts) {
+  const secret = readSecret(opts.clientSecret, opts.clientSecretFile);
+  if (!opts.clientId && !secret) return null;
+  if (!opts.clientId) throw new Error('--client-secret needs --client-id');
+  if (!secret) throw new Error('--client-id needs --client-secret or --client-secret-file');
+  return { client_id: opts.clientId, client_secret: secret };
+}
+
+function handleMain(fake) {
+  return (req, res, url) => (isAuthorizePath(url.pathname)
+    ? handleAuthorize(fake, req, res, url)
+    : handleApi(fake, req, res, url));
+}
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2), DEFAULTS);
@@ -26,12 +44,13 @@ async function main() {
     injector: new Injector(),
     recorder: recorderFromOption(opts.maxCalls),
     methods: METHODS,
+    oauth: new OAuthRegistry(cliClient(opts)),
   };
   const control = buildSlackControl(fake, {
     seedFile: opts.seed,
     signingSecret: readSecret(opts.signingSecret, opts.signingSecretFile),
   });
-  await startHttpFake(opts, (req, res, url) => handleApi(fake, req, res, url), control);
+  await startHttpFake(opts, handleMain(fake), control);
 }
 
 runMain('fake-slack', main);

@@ -115,11 +115,14 @@ async function runMethod(fake, spec, req, parsed) {
   let headers = {};
   try {
     if (parsed.error) throw new SlackError(parsed.error);
-    const token = authenticate(fake.state, req, parsed.args);
-    headers = scopeHeaders(token, checkScopes(spec, token, parsed.args));
+    const token = spec.auth ? authenticate(fake.state, req, parsed.args) : null;
+    if (token) headers = scopeHeaders(token, checkScopes(spec, token, parsed.args));
     checkRequired(spec, parsed.args);
-    const team = fake.state.ensureTeam(token.team_id);
-    const ctx = { args: parsed.args, token, team, state: fake.state, warn: (code) => warnings.push(code) };
+    const team = token ? fake.state.ensureTeam(token.team_id) : null;
+    const ctx = {
+      args: parsed.args, token, team, state: fake.state, oauth: fake.oauth, headers: req.headers,
+      warn: (code) => warnings.push(code),
+    };
     return slackAnswer({ ok: true, ...(await spec.handler(ctx)) }, warnings, headers);
   } catch (err) {
     if (!(err instanceof SlackError)) throw err;
@@ -163,7 +166,7 @@ function sendAnswer(res, answer) {
   }
 }
 
-// fake: {state, injector, recorder, methods}
+// fake: {state, injector, recorder, methods, oauth}
 async function handleApi(fake, req, res, url) {
   if (!url.pathname.startsWith(API_PREFIX)) {
     sendJson(res, 404, { ok: false, error: 'not_found' });
@@ -179,4 +182,4 @@ async function handleApi(fake, req, res, url) {
   sendAnswer(res, answer);
 }
 
-module.exports = { handleApi };
+module.exports = { handleApi, callRecord, sendAnswer };

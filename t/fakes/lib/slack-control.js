@@ -1,6 +1,7 @@
 'use strict';
 // The fake Slack's control API (under /_control/): world set-up, injections,
 // recorded calls, posted messages, and signed deliveries to the module.
+// Installation routes (OAuth, revocation, uninstall) are in slack-install-control.js.
 
 const fs = require('fs');
 const { Router, reply } = require('./router');
@@ -8,13 +9,11 @@ const { HttpError } = require('./http-util');
 const { definer, clearFake, requireFields, addCallRoutes, addInjectRoutes, httpInjection } = require('./control');
 const { SLACK_HEADERS, interactivityBody } = require('./signing');
 const { postSigned } = require('./outbound');
+const { SLACKBOT_HEADERS } = require('./slack-events');
+const { addInstallRoutes } = require('./slack-install-control');
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
-const SLACKBOT_HEADERS = {
-  'User-Agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
-  Accept: 'application/json,*/*',
-};
 
 function loadSeed(file) {
   return file ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
@@ -27,17 +26,11 @@ function applySeed(state, seed) {
   (seed.channels || []).forEach((channel) => state.addChannel(channel));
 }
 
+// The OAuth registry keeps the command line's client.
 function resetAll(fake, seed) {
   clearFake(fake);
+  fake.oauth.reset();
   applySeed(fake.state, seed);
-}
-
-function revokeToken(fake, ctx) {
-  const spec = ctx.json();
-  requireFields(spec, ['token']);
-  const token = fake.state.revokeToken(spec.token, spec.error || 'token_revoked');
-  if (!token) throw new HttpError(404, 'unknown_token');
-  return { ok: true, token };
 }
 
 // What to deliver: `payload` (interactivity form), a raw string `body`, or an
@@ -83,12 +76,12 @@ function buildSlackControl(fake, { seedFile, signingSecret }) {
   router.add('POST', '/_control/reset', () => { resetAll(fake, seed); return { ok: true }; });
   router.add('POST', '/_control/teams', definer(['team_id'], (item) => state.addTeam(item)));
   router.add('POST', '/_control/tokens', definer(['token', 'team_id'], (item) => state.addToken(item)));
-  router.add('POST', '/_control/tokens/revoke', (ctx) => revokeToken(fake, ctx));
   router.add('POST', '/_control/users', definer(['id', 'team_id'], (item) => state.addUser(item)));
   router.add('POST', '/_control/channels', definer(['id', 'team_id'], (item) => state.addChannel(item)));
   router.add('GET', '/_control/messages', (ctx) => ({ messages: state.listMessages(ctx.query) }));
   router.add('GET', '/_control/state', () => stateDump(state));
   router.add('POST', '/_control/send-slack', (ctx) => sendSlack(ctx, signingSecret));
+  addInstallRoutes(router, fake, signingSecret);
   addCallRoutes(router, fake.recorder);
   addInjectRoutes(router, fake.injector, (spec) => httpInjection(spec, 'method'));
   return router;

@@ -4,16 +4,18 @@
 //   required: arguments that must be present (absent -> invalid_arguments)
 //   get:      whether GET is accepted as well as POST
 //   json:     whether a JSON body is read (Slack ignores JSON for some methods)
+//   auth:     whether a token is needed (false: no token step, ctx.token null)
 //   handler:  (ctx) -> fields of the ok:true answer; throws SlackError
 
 const { SlackError } = require('./slack-errors');
 const { stableId } = require('./slack-state');
 const chat = require('./slack-chat');
+const { oauthV2Access } = require('./slack-oauth');
 
 const METHODS = new Map();
 
 function register(name, spec) {
-  METHODS.set(name, { scopes: [], required: [], get: false, json: true, ...spec });
+  METHODS.set(name, { scopes: [], required: [], get: false, json: true, auth: true, ...spec });
 }
 
 function isTrue(value) {
@@ -32,6 +34,15 @@ function authTest(ctx) {
     bot_id: ctx.token.bot_id,
     is_enterprise_install: false,
   };
+}
+
+// ---- auth.revoke -----------------------------------------------------------
+
+// test=1 checks the token and revokes nothing.
+function authRevoke(ctx) {
+  if (isTrue(ctx.args.test)) return { revoked: false };
+  ctx.state.revokeToken(ctx.token.token, 'token_revoked');
+  return { revoked: true };
 }
 
 // ---- users.* -------------------------------------------------------------
@@ -130,6 +141,8 @@ function conversationsOpen(ctx) {
 // ---- the table -----------------------------------------------------------
 
 register('auth.test', { get: true, handler: authTest });
+register('auth.revoke', { get: true, json: false, handler: authRevoke });
+register('oauth.v2.access', { auth: false, json: false, handler: oauthV2Access });
 register('conversations.open', { get: true, scopes: conversationScopes, handler: conversationsOpen });
 register('chat.postMessage', { scopes: ['chat:write'], required: ['channel'], handler: chat.postMessage });
 register('chat.update', { scopes: ['chat:write'], required: ['channel', 'ts'], handler: chat.updateMessage });

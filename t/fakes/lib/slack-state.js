@@ -138,6 +138,10 @@ class SlackState {
     return token;
   }
 
+  teamTokens(teamId) {
+    return [...this.tokens.values()].filter((token) => token.team_id === teamId);
+  }
+
   revokeToken(value, error = 'token_revoked') {
     const token = this.tokens.get(value);
     if (token) Object.assign(token, { revoked: true, revoked_error: error });
@@ -221,4 +225,4 @@ class SlackState {
   }
 }
 
-module.exports = { SlackState, stableId };
+module.exports = { SlackState, stableId, scopeList };

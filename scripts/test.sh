@@ -85,4 +85,4 @@ export CMOCKA_MESSAGE_OUTPUT=TAP
 unit_tests=$(ls build/unit/test_* build/unit-asan/test_* 2>/dev/null || true)
 # SAP_TESTS="t/workers.t" make test runs a subset (for development).
 # shellcheck disable=SC2086
-prove -I t/lib ${SAP_TESTS:-$unit_tests t/*.t}
+prove ${SAP_PROVE_FLAGS:-} -I t/lib ${SAP_TESTS:-$unit_tests t/*.t}

@@ -14,7 +14,7 @@ use SAP::Test qw(psql psql_rows admin_request json_of base_url module_path secre
 use SAP::Slack qw(slack_control slack_calls slack_reset browser start_install callback
                   install_team redirect_query reset_connections);
 
-plan tests => 121;
+plan tests => 127;
 
 reset_connections();
 slack_reset();
@@ -116,7 +116,7 @@ sub fresh_state {
 
     my $minted = slack_control('POST', 'oauth/codes', {team_id => 'T0BAD00001', redirect_uri => $callback_url});
     my $used = fresh_state();
-    callback(code => $minted->{code}, state => $used);
+    callback(code => 'no-such-code', state => $used);
     my $reused = callback(code => $minted->{code}, state => $used);
     is redirect_query($reused)->{reason}, 'used_state', 'a reused state is refused';
 
@@ -264,7 +264,7 @@ is $acme->{status}, 'active', 'active';
     psql("INSERT INTO sap_definition_overrides (product, definition_id, connection_id, channel) "
          . "VALUES ('jira', 'D-7', $default, 'C0FIN')");
     my $revokes_before = scalar slack_calls('auth.revoke');
-    my $res = admin_request('DELETE', "/admin/api/connections/$default");
+    my $res = admin_request('DELETE', "/admin/api/connections/$default", headers => ['Content-Type' => 'application/json']);
     is $res->code, 200, 'delete the default connection';
     my $answer = json_of($res);
     is $answer->{revoked}, JSON::PP::true, 'its token was revoked at Slack';
@@ -275,12 +275,12 @@ is $acme->{status}, 'active', 'active';
     is psql('SELECT count(*) FROM sap_connections WHERE is_default'), 1, 'exactly one default';
     is psql("SELECT coalesce(connection_id::text, 'default') FROM sap_definition_overrides WHERE definition_id = 'D-7'"),
        'default', 'a definition that named it falls back to the default';
-    is admin_request('DELETE', "/admin/api/connections/$default")->code, 404, 'deleting it again: 404';
+    is admin_request('DELETE', "/admin/api/connections/$default", headers => ['Content-Type' => 'application/json'])->code, 404, 'deleting it again: 404';
 
     # Slack refusing auth.revoke does not keep the connection.
     my ($next) = psql("SELECT id FROM sap_connections WHERE team_id = 'T0LIMIT002'");
     slack_control('POST', 'inject', {method => 'auth.revoke', error => 'fatal_error'});
-    my $forced = admin_request('DELETE', "/admin/api/connections/$next");
+    my $forced = admin_request('DELETE', "/admin/api/connections/$next", headers => ['Content-Type' => 'application/json']);
     is $forced->code, 200, 'delete goes on when auth.revoke fails';
     is json_of($forced)->{revoked}, JSON::PP::false, 'and says the token was not revoked';
     is psql("SELECT count(*) FROM sap_connections WHERE id = $next"), 0, 'the row is gone all the same';
@@ -289,11 +289,11 @@ is $acme->{status}, 'active', 'active';
 
 # ---- test messages --------------------------------------------------------------
 {
-    my ($id) = psql("SELECT id FROM sap_connections WHERE team_id = 'T0LIMIT003'");
-    slack_control('POST', 'channels', [{id => 'C0GENERAL1', team_id => 'T0LIMIT003', name => 'general'},
-                                       {id => 'G0SECRET01', team_id => 'T0LIMIT003', name => 'secret',
+    my ($id) = psql("SELECT id FROM sap_connections WHERE team_id = 'T0LIMIT006'");
+    slack_control('POST', 'channels', [{id => 'C0GENERAL1', team_id => 'T0LIMIT006', name => 'general'},
+                                       {id => 'G0SECRET01', team_id => 'T0LIMIT006', name => 'secret',
                                         is_private => JSON::PP::true, bot_member => JSON::PP::false}]);
-    slack_control('POST', 'users', {id => 'U0CY000001', team_id => 'T0LIMIT003', email => 'cy@example.com'});
+    slack_control('POST', 'users', {id => 'U0CY000001', team_id => 'T0LIMIT006', email => 'cy@example.com'});
 
     my $ok = admin_request('POST', "/admin/api/connections/$id/test", json => {channel => 'C0GENERAL1'});
     is $ok->code, 200, 'a test message to a channel';
@@ -330,7 +330,7 @@ is $acme->{status}, 'active', 'active';
 
     # A token that Slack revoked behind our back: the test message finds out.
     my $token = json_of(admin_request('GET', '/admin/api/connections')) && do {
-        my ($call) = grep { $_->{response}{body}{team}{id} eq 'T0LIMIT003' } slack_calls('oauth.v2.access');
+        my ($call) = grep { ($_->{response}{body}{team}{id} // '') eq 'T0LIMIT006' } slack_calls('oauth.v2.access');
         $call->{response}{body}{access_token};
     };
     slack_control('POST', 'tokens/revoke', {token => $token});
@@ -353,10 +353,10 @@ is $acme->{status}, 'active', 'active';
     like $listed_error->{reauthorize_url}, qr{/admin/slack/install\z}, 'and the install link';
 
     # Re-authorising restores it and resolves the error.
-    my ($res) = install_team('T0LIMIT003', 'Team 3');
-    is_deeply redirect_query($res), {slack_install => 'ok', outcome => 'restored', team => 'Team 3'},
+    my ($res) = install_team('T0LIMIT006', 'Team 6');
+    is_deeply redirect_query($res), {slack_install => 'ok', outcome => 'restored', team => 'Team 6'},
               'installing a revoked workspace again restores it';
-    is psql("SELECT id || '|' || status FROM sap_connections WHERE team_id = 'T0LIMIT003'"), "$id|active",
+    is psql("SELECT id || '|' || status FROM sap_connections WHERE team_id = 'T0LIMIT006'"), "$id|active",
        'the same connection, active';
     is psql("SELECT count(*) FROM sap_instance_errors WHERE connection_id = $id AND resolved_at IS NULL"), 0,
        'its error is resolved';

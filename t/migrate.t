@@ -107,8 +107,9 @@ sub accepted {
 
 sub connection_sql {
     my ($team, $default, $status) = @_;
-    return "INSERT INTO sap_connections (team_id, team_name, display_name, token_ciphertext, is_default"
-         . ($status ? ', status' : '') . ") VALUES ('$team', 'Team $team', 'Team $team', '\\x00', $default"
+    return "INSERT INTO sap_connections (team_id, team_name, display_name, token_ciphertext, "
+         . "token_key_version, is_default" . ($status ? ', status' : '')
+         . ") VALUES ('$team', 'Team $team', 'Team $team', '\\x00', 7, $default"
          . ($status ? ", '$status'" : '') . ')';
 }
 
@@ -122,6 +123,17 @@ is(query($db, 'SELECT count(*), count(*) FILTER (WHERE is_default) FROM sap_conn
 rejected('the same team twice', connection_sql('T1', 'false'), qr/sap_connections_team_id_key/);
 rejected('a connection status outside active/revoked/uninstalled', connection_sql('T5', 'false', 'deleted'),
          qr/sap_connections_status_check/);
+
+rejected('a connection without the version of its token key',
+         "INSERT INTO sap_connections (team_id, team_name, display_name, token_ciphertext) "
+         . "VALUES ('T6', 'T6', 'T6', '\\x00')", qr/token_key_version/);
+my $error_sql = "INSERT INTO sap_instance_errors (connection_id, kind, message) "
+              . "SELECT id, 'token_revoked', 'm' FROM sap_connections WHERE team_id = 'T1'";
+accepted('an open instance error', $error_sql);
+rejected('a second open error of the same kind for one connection', $error_sql,
+         qr/sap_instance_errors_one_open/);
+accepted('once resolved, the same kind may be reported again',
+         "UPDATE sap_instance_errors SET resolved_at = now(); $error_sql");
 
 accepted('a queued job', "INSERT INTO sap_jobs (kind, state) VALUES ('probe', 'queued')");
 rejected('a job in an unknown state', "INSERT INTO sap_jobs (kind, state) VALUES ('probe', 'pending')",

@@ -302,7 +302,9 @@ apr_status_t sap_connections_event(const sap_connections_t *env, apr_pool_t *poo
         ? apr_psprintf(pool, "The Slack app was uninstalled from workspace %s: notifications to it "
                        "fall back to email until an admin re-authorises this workspace.", team_id)
         : revocation_message(pool, team_id, "tokens_revoked event");
-    apr_status_t rv = env->store->ops->connection_mark(env->store, team_id, status, kind, kind,
+    /* the reason is the event's name, as the admin may look it up */
+    const char *reason = uninstalled ? "app_uninstalled" : "tokens_revoked";
+    apr_status_t rv = env->store->ops->connection_mark(env->store, team_id, status, reason, kind,
                                                        message, NULL, event_time, result);
 
     if (rv == APR_SUCCESS) {

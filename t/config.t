@@ -96,7 +96,7 @@ sub free_port {
 # The SlackApprovals* directives of a valid configuration, in order.
 my @DIRECTIVES = qw(SlackApprovals SlackApprovalsPublicURL SlackApprovalsClientID
     SlackApprovalsClientSecretFile SlackApprovalsSigningSecretFile SlackApprovalsTokenKeyFile
-    SlackApprovalsSlackAPI SlackApprovalsSlackAuthorizeURL SlackApprovalsEngineURL
+    SlackApprovalsTokenPreviousKeyFile SlackApprovalsSlackAPI SlackApprovalsSlackAuthorizeURL SlackApprovalsEngineURL
     SlackApprovalsEngineTokenFile SlackApprovalsEngineSecretFile SlackApprovalsMailRelay
     SlackApprovalsMailFrom SlackApprovalsCache SlackApprovalsWorkers SlackApprovalsHistoryDays
     SlackApprovalsAllowInsecureHTTP);
@@ -223,6 +223,14 @@ passes('token key: 32 raw bytes, the last one a newline',
 passes('token key: 64 hex characters and a newline');   # %VALID's key file
 passes('token key: 64 hex characters and CRLF',
        set => { SlackApprovalsTokenKeyFile => $file{key_64_hex_crlf} });
+passes('a previous token key for rotation (32 raw bytes)',
+       set => { SlackApprovalsTokenPreviousKeyFile => $file{key_raw} });
+fails('a previous token key that is not a key',
+      [qr/SlackApprovalsTokenPreviousKeyFile: \Q$file{key_31}\E holds 31 bytes; expected 32 raw bytes or 64 hex/],
+      set => { SlackApprovalsTokenPreviousKeyFile => $file{key_31} });
+fails('a previous token key file that does not exist',
+      [qr/SlackApprovalsTokenPreviousKeyFile: cannot read \Q$dir\E\/no-such-key/],
+      set => { SlackApprovalsTokenPreviousKeyFile => "$dir/no-such-key" });
 passes('SlackApprovalsWorkers 1 and 64, SlackApprovalsHistoryDays 1',
        set => { SlackApprovalsWorkers => 1, SlackApprovalsHistoryDays => 1 },
        extra => ['SlackApprovalsWorkers 64']);
@@ -241,7 +249,7 @@ fails('a required directive missing in an enabled <VirtualHost>',
       [qr/SlackApprovalsEngineURL: is required when SlackApprovals is On \(in the <VirtualHost> at /],
       set => { map { $_ => undef } @DIRECTIVES },
       extra => ['<VirtualHost 127.0.0.1:*>', 'ServerName vhost.example.com',
-                map({ qq{$_ "$VALID{$_}"} } grep { $_ ne 'SlackApprovalsEngineURL' } @DIRECTIVES),
+                map({ qq{$_ "$VALID{$_}"} } grep { $_ ne 'SlackApprovalsEngineURL' && defined $VALID{$_} } @DIRECTIVES),
                 '</VirtualHost>']);
 
 # ---- secret files -----------------------------------------------------------

@@ -18,7 +18,7 @@ plan tests => 127;
 
 reset_connections();
 slack_reset();
-my $settings_url = base_url() . module_path() . '/admin/';
+my $settings_url = base_url() . module_path() . '/admin/settings/';
 my $callback_url = base_url() . module_path() . '/slack/oauth/callback';
 my @tokens_seen;
 

@@ -409,3 +409,16 @@ int mod_sap_admin_errors_list(mod_sap_route_ctx_t *ctx)
     }
     return mod_sap_http_send_json(r, HTTP_OK, json_pack("{s:o}", SAP_JK_ERRORS, list));
 }
+
+/* GET /admin/settings/…: the settings page is static files that httpd
+ * serves (Alias + SetHandler none); here, that configuration is missing. */
+int mod_sap_admin_settings_unserved(mod_sap_route_ctx_t *ctx)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, ctx->r, "the settings page is not configured: add "
+                  "Alias %s" SAP_SETTINGS_PATH " <ui directory> and <Location %s" SAP_SETTINGS_PATH
+                  "> SetHandler none </Location> (docs/connections.md)",
+                  ctx->conf->public_path, ctx->conf->public_path);
+    return mod_sap_http_send_error(ctx->r, HTTP_NOT_FOUND, "settings_page_not_configured",
+                                   "The settings page is served by httpd from the module's ui "
+                                   "directory: add its Alias (see docs/connections.md).");
+}

@@ -38,7 +38,7 @@ int mod_sap_http_send_error(request_rec *r, int status, const char *code, const 
 
 /* The settings page, below SlackApprovalsPublicURL: where the OAuth
  * callback sends the admin back. */
-#define SAP_SETTINGS_PATH "/admin/"
+#define SAP_SETTINGS_PATH "/admin/settings/"
 
 /* 302 to url (absolute), not cached, no Referer passed on; returns OK. */
 int mod_sap_http_redirect(request_rec *r, const char *url);

@@ -33,6 +33,10 @@ static const route_t routes[] = {
     {M_GET,      "/admin/api/connections",        ROUTE_EXACT,  1, mod_sap_admin_connections_list},
     {ANY_METHOD, "/admin/api/connections/",       ROUTE_SUBTREE, 1, mod_sap_admin_connection},
     {M_GET,      "/admin/api/errors",             ROUTE_EXACT,  1, mod_sap_admin_errors_list},
+    /* Served by httpd (Alias): reaching the module means the Alias is missing. */
+    {M_GET,      "/admin/settings",               ROUTE_EXACT,  1, mod_sap_admin_settings_unserved},
+    {M_GET,      "/admin/settings/",              ROUTE_EXACT,  1, mod_sap_admin_settings_unserved},
+    {M_GET,      "/admin/settings/",              ROUTE_SUBTREE, 1, mod_sap_admin_settings_unserved},
 };
 
 /* The part of the URI below the module's Location (the path of

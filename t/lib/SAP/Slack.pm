@@ -87,7 +87,8 @@ sub install_team {
 }
 
 sub reset_connections {
-    SAP::Test::psql('TRUNCATE sap_connections, sap_oauth_states, sap_instance_errors CASCADE; '
+    SAP::Test::psql('SET client_min_messages = warning; '
+                    . 'TRUNCATE sap_connections, sap_oauth_states, sap_instance_errors CASCADE; '
                     . "UPDATE sap_settings SET mechanism = 'native'");
 }
 

@@ -56,6 +56,15 @@
 #define SAP_JK_TEXT            "text"
 #define SAP_JK_EMAIL           "email"
 
+/* oauth.v2.access answers */
+#define SAP_JK_ACCESS_TOKEN    "access_token"
+#define SAP_JK_TOKEN_TYPE      "token_type"
+#define SAP_JK_SCOPE           "scope"
+#define SAP_JK_TEAM            "team"
+#define SAP_JK_NAME            "name"
+#define SAP_JK_ENTERPRISE      "enterprise"
+#define SAP_JK_AUTHED_USER     "authed_user"
+
 /* connections (admin API; cache entries) */
 #define SAP_JK_CONNECTIONS     "connections"
 #define SAP_JK_TEAM_NAME       "team_name"

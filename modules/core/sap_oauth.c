@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "sap_json_keys.h"
 #include "sap_oauth.h"
 #include "sap_slack.h"
 
@@ -154,12 +155,12 @@ static const char *member_string(apr_pool_t *pool, json_t *object, const char *k
 /* object.key.id, as for team, enterprise and authed_user. */
 static const char *nested_id(apr_pool_t *pool, json_t *object, const char *key)
 {
-    return member_string(pool, json_object_get(object, key), "id");
+    return member_string(pool, json_object_get(object, key), SAP_JK_ID);
 }
 
 static apr_status_t grant_refused(apr_pool_t *pool, json_t *answer, const char **perror)
 {
-    const char *code = member_string(pool, answer, "error");
+    const char *code = member_string(pool, answer, SAP_JK_ERROR);
 
     /* ok:false without a code is still a refusal; say the answer was odd */
     *perror = code ? code : SAP_SLACK_ERR_BAD_ANSWER;
@@ -170,17 +171,17 @@ static apr_status_t grant_refused(apr_pool_t *pool, json_t *answer, const char *
 static apr_status_t grant_fill(apr_pool_t *pool, json_t *answer, sap_oauth_grant_t *grant,
                                const char **perror)
 {
-    json_t *team = json_object_get(answer, "team");
+    json_t *team = json_object_get(answer, SAP_JK_TEAM);
 
-    grant->access_token = member_string(pool, answer, "access_token");
-    grant->token_type = member_string(pool, answer, "token_type");
-    grant->scope = member_string(pool, answer, "scope");
-    grant->bot_user_id = member_string(pool, answer, "bot_user_id");
-    grant->app_id = member_string(pool, answer, "app_id");
-    grant->team_id = member_string(pool, team, "id");
-    grant->team_name = member_string(pool, team, "name");
-    grant->enterprise_id = nested_id(pool, answer, "enterprise");
-    grant->authed_user_id = nested_id(pool, answer, "authed_user");
+    grant->access_token = member_string(pool, answer, SAP_JK_ACCESS_TOKEN);
+    grant->token_type = member_string(pool, answer, SAP_JK_TOKEN_TYPE);
+    grant->scope = member_string(pool, answer, SAP_JK_SCOPE);
+    grant->bot_user_id = member_string(pool, answer, SAP_JK_BOT_USER_ID);
+    grant->app_id = member_string(pool, answer, SAP_JK_APP_ID);
+    grant->team_id = member_string(pool, team, SAP_JK_ID);
+    grant->team_name = member_string(pool, team, SAP_JK_NAME);
+    grant->enterprise_id = nested_id(pool, answer, SAP_JK_ENTERPRISE);
+    grant->authed_user_id = nested_id(pool, answer, SAP_JK_AUTHED_USER);
     if (!grant->access_token) {
         *perror = "no access_token in the answer";
         return APR_EINVAL;
@@ -211,7 +212,7 @@ apr_status_t sap_oauth_grant_parse(apr_pool_t *pool, const char *body, apr_size_
         rv = APR_EINVAL;
         goto leave;
     }
-    ok = json_object_get(answer, "ok");
+    ok = json_object_get(answer, SAP_JK_OK);
     if (!json_is_boolean(ok)) {
         *perror = "no \"ok\" in the answer";
         rv = APR_EINVAL;

@@ -4,6 +4,7 @@
 #include <apr_strings.h>
 #include <apr_tables.h>
 
+#include "sap_json_keys.h"
 #include "sap_log.h"
 #include "sap_oauth.h"
 #include "sap_slack.h"
@@ -45,7 +46,7 @@ static json_t *answer_parse(apr_pool_t *pool, const sap_http_response_t *resp)
  * depend on the answer's reference count), NULL when there is none. */
 static const char *answer_error(apr_pool_t *pool, json_t *answer)
 {
-    const char *code = json_string_value(json_object_get(answer, "error"));
+    const char *code = json_string_value(json_object_get(answer, SAP_JK_ERROR));
 
     return code && *code ? apr_pstrdup(pool, code) : NULL;
 }
@@ -76,7 +77,7 @@ static const char *http_status_code(apr_pool_t *pool, const sap_http_response_t 
 {
     const char *code = answer_error(pool, answer);
 
-    if (resp->status == 429 && code && json_is_false(json_object_get(answer, "ok"))) {
+    if (resp->status == 429 && code && json_is_false(json_object_get(answer, SAP_JK_OK))) {
         return code;
     }
     return SAP_SLACK_ERR_HTTP;
@@ -99,7 +100,7 @@ static apr_status_t result_fill(apr_pool_t *pool, apr_status_t rv, const sap_htt
         result->error = http_status_code(pool, resp, result->answer);
         return APR_EGENERAL;
     }
-    ok = json_object_get(result->answer, "ok");
+    ok = json_object_get(result->answer, SAP_JK_OK);
     if (!json_is_boolean(ok)) {
         result->error = SAP_SLACK_ERR_BAD_ANSWER;
         return APR_EGENERAL;

@@ -103,7 +103,7 @@ const mod_sap_statement_t mod_sap_conn_statements[] = {
     {SQL_CONN_MARK, "UPDATE sap_connections SET status = %s, status_reason = %s, "
         "status_changed_at = now(), updated_at = now() "
         "WHERE team_id = %s AND (status = 'active' OR (status = 'revoked' AND %s = 'uninstalled')) "
-        "AND (%s::text IS NULL OR token_fingerprint = %s) "
+        "AND (%s::text IS NULL OR token_fingerprint IS NULL OR token_fingerprint = %s) "
         "AND (%s::bigint = 0 OR installed_at <= to_timestamp(%s::bigint) + interval '1 second') "
         "RETURNING id"},
     {SQL_CONN_ID_OF_TEAM, "SELECT id FROM sap_connections WHERE team_id = %s"},

@@ -3,7 +3,7 @@
 #   make unit       build the cmocka unit tests of modules/core (plain and ASan/UBSan)
 #   make test       install what is missing, build, run every test (scripts/test.sh)
 #   make run        install what is missing, build, run the local sandbox (scripts/run.sh)
-#   make install    install the module, migrations and sap-migrate (needs root)
+#   make install    install the module, migrations, the settings page (ui/) and sap-migrate (needs root)
 #   make clean
 
 APXS        ?= apxs
@@ -19,6 +19,8 @@ HTTPD_SRC   := $(sort $(wildcard modules/httpd/*.c))
 HTTPD_HDR   := $(wildcard modules/httpd/*.h)
 MODULE_SRC  := mod_slack_approvals.c $(HTTPD_SRC) $(CORE_SRC)
 MODULE_SO   := .libs/mod_slack_approvals.so
+# The settings page, served by httpd from $(SHAREDIR)/ui (conf/httpd-example.conf).
+UI_FILES    := $(wildcard ui/*.html ui/*.css ui/*.js ui/*.svg)
 
 WARN        := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 DEPS_CFLAGS := $(shell pkg-config --cflags libcurl jansson openssl)
@@ -71,8 +73,9 @@ run:
 
 install: $(MODULE_SO)
 	$(APXS) -i -n slack_approvals mod_slack_approvals.la
-	install -d $(DESTDIR)$(SHAREDIR)/sql $(DESTDIR)$(PREFIX)/sbin
+	install -d $(DESTDIR)$(SHAREDIR)/sql $(DESTDIR)$(SHAREDIR)/ui $(DESTDIR)$(PREFIX)/sbin
 	install -m 0644 sql/*.sql $(DESTDIR)$(SHAREDIR)/sql/
+	install -m 0644 $(UI_FILES) $(DESTDIR)$(SHAREDIR)/ui/
 	sed 's|^SQL_DIR_DEFAULT=.*|SQL_DIR_DEFAULT=$(SHAREDIR)/sql|' scripts/sap-migrate \
 	    > $(DESTDIR)$(PREFIX)/sbin/sap-migrate
 	chmod 0755 $(DESTDIR)$(PREFIX)/sbin/sap-migrate

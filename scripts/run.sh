@@ -30,6 +30,10 @@ fi
 SAP_RUN_DIR=$(mktemp -d /tmp/sap-run.XXXXXX)
 chmod 0755 "$SAP_RUN_DIR"
 mkdir -p "$SAP_RUN_DIR/htdocs"
+# The settings page (ui/), where httpd's children can read it (conf/local.conf).
+cp -R ui "$SAP_RUN_DIR/ui"
+chmod -R u=rwX,go=rX "$SAP_RUN_DIR/ui"
+export SAP_UI_DIR="$SAP_RUN_DIR/ui"
 export SAP_TOP SAP_RUN_DIR
 export SAP_ADMIN_PASSWORD=admin
 # kept beside the database: the token key must outlive the tokens it encrypts
@@ -64,6 +68,8 @@ done
 cat <<MSG
 
 mod_slack_approvals sandbox is running (Ctrl-C stops everything):
+  settings page: http://127.0.0.1:8080/slack-approvals/admin/settings/   (user admin, password admin)
+                 (ui/ is copied at start: restart make run to see edits)
   health:        http://127.0.0.1:8080/slack-approvals/healthz
   admin API:     http://127.0.0.1:8080/slack-approvals/admin/api/…   (user admin, password admin)
                  e.g. curl -u admin:admin -H 'Content-Type: application/json' -d '{}' \\

@@ -28,6 +28,14 @@ fi
 SAP_RUN_DIR=$(mktemp -d /tmp/sap-test.XXXXXX)
 chmod 0755 "$SAP_RUN_DIR"
 export SAP_TOP SAP_RUN_DIR
+# --- browser tests: the settings page (ui/) where httpd's children can read it
+# (t/conf/extra.conf.in aliases it), and where t/browser.t leaves screenshots
+# and traces of failed cases (kept with the rest when the run fails).
+cp -R ui "$SAP_RUN_DIR/ui"
+chmod -R u=rwX,go=rX "$SAP_RUN_DIR/ui"
+export SAP_UI_DIR="$SAP_RUN_DIR/ui"
+export SAP_BROWSER_ARTIFACTS="$SAP_RUN_DIR/browser"
+# --- end browser tests
 # shellcheck source=scripts/test-env.sh
 . scripts/test-env.sh
 
@@ -69,6 +77,7 @@ export SAP_MODULE_SO="$SAP_TOP/.libs/mod_slack_approvals.so"
 if [ "${SAP_ASAN:-0}" = 1 ]; then export SAP_MODULE_SO="$SAP_TOP/build/asan/mod_slack_approvals.so"; fi  # SAP_ASAN
 
 http_port=$(sap_free_port)
+export SAP_BADDB_PORT; SAP_BADDB_PORT=$(sap_free_port)   # t/conf/extra.conf.in
 mkdir -p "$SAP_RUN_DIR/htdocs"
 t/TEST -clean >/dev/null 2>&1 || true
 t/TEST "${sap_httpd_args[@]}" -httpd_conf "$SAP_TOP/t/conf/modules.conf" -port "$http_port" \

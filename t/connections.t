@@ -14,7 +14,7 @@ use SAP::Test qw(psql psql_rows admin_request json_of base_url module_path secre
 use SAP::Slack qw(slack_control slack_calls slack_reset browser start_install callback
                   install_team redirect_query reset_connections);
 
-plan tests => 127;
+plan tests => 132;
 
 reset_connections();
 slack_reset();
@@ -222,10 +222,17 @@ is $acme->{status}, 'active', 'active';
     psql("UPDATE sap_connections SET display_name = 'Changed in SQL' WHERE id = $id");
     ($shown) = grep { $_->{id} == $id } @{ json_of(admin_request('GET', '/admin/api/connections'))->{connections} };
     is $shown->{display_name}, 'Acme HQ', 'the list comes from the cache';
-    admin_request('PATCH', "/admin/api/connections/$id", json => {display_name => 'Acme'});
+    my $flush = admin_request('DELETE', '/admin/api/diagnostics/cache', headers => ['Content-Type' => 'application/json']);
+    is $flush->code, 200, 'an operator can drop the cached connections';
+    ($shown) = grep { $_->{id} == $id } @{ json_of(admin_request('GET', '/admin/api/connections'))->{connections} };
+    is $shown->{display_name}, 'Changed in SQL', 'after which the list is read again';
+    my $spaced = admin_request('PATCH', "/admin/api/connections/$id", json => {display_name => "  Acme \t"});
+    is json_of($spaced)->{display_name}, 'Acme', 'white space around a name is trimmed';
 
     is admin_request('PATCH', "/admin/api/connections/$id", json => {display_name => ''})->code, 400,
        'an empty name is refused';
+    is admin_request('PATCH', "/admin/api/connections/$id", json => {display_name => '   '})->code, 400,
+       'a name of spaces only is refused';
     is admin_request('PATCH', "/admin/api/connections/$id", json => {display_name => 'x' x 81})->code, 400,
        'a name over 80 characters is refused';
     is admin_request('PATCH', "/admin/api/connections/$id", json => {display_name => "a\nb"})->code, 400,

@@ -147,9 +147,7 @@ my $hostport = do { my $cfg = Apache::Test::config(); "$cfg->{vars}{servername}:
 
 # healthz where the database cannot be reached: its own virtual host.
 {
-    Apache::TestRequest::module('slack_approvals_baddb');
-    my $url = 'http://' . Apache::TestRequest::hostport() . module_path() . '/healthz';
-    Apache::TestRequest::module('default');
+    my $url = "http://127.0.0.1:$ENV{SAP_BADDB_PORT}" . module_path() . '/healthz';
     my $t0 = Time::HiRes::time();
     my $res = $UA->request(HTTP::Request->new(GET => $url));
     my $h = json_of($res);

@@ -6,6 +6,7 @@
  *   DELETE /admin/api/connections/{id}
  *   GET    /admin/api/errors[?all=1]
  * Answers never carry a token, encrypted or not. */
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include <httpd.h>
 #include <http_log.h>
@@ -107,6 +108,25 @@ static int read_object(request_rec *r, json_t **pjson)
     return status != OK ? status : mod_sap_http_parse_json(r, &body, pjson);
 }
 
+/* The name without surrounding white space (NULL stays NULL): "  " is no name. */
+static char *trimmed(apr_pool_t *pool, const char *name)
+{
+    const char *start = name;
+    apr_size_t len;
+
+    if (!name) {
+        return NULL;
+    }
+    while (*start && apr_isspace(*start)) {
+        start++;
+    }
+    len = strlen(start);
+    while (len && apr_isspace(start[len - 1])) {
+        len--;
+    }
+    return apr_pstrndup(pool, start, len);
+}
+
 static int valid_display_name(const char *name)
 {
     apr_size_t len = name ? strlen(name) : 0;
@@ -134,7 +154,7 @@ static int rename_connection(conn_request_t *req, apr_int64_t id)
     if ((status = read_object(r, &request)) != OK) {
         return status;
     }
-    name = apr_pstrdup(r->pool, json_string_value(json_object_get(request, SAP_JK_DISPLAY_NAME)));
+    name = trimmed(r->pool, json_string_value(json_object_get(request, SAP_JK_DISPLAY_NAME)));
     json_decref(request);
     if (!valid_display_name(name)) {
         return mod_sap_http_send_error(r, HTTP_BAD_REQUEST, "invalid_field", apr_psprintf(r->pool,
@@ -421,4 +441,28 @@ int mod_sap_admin_settings_unserved(mod_sap_route_ctx_t *ctx)
     return mod_sap_http_send_error(ctx->r, HTTP_NOT_FOUND, "settings_page_not_configured",
                                    "The settings page is served by httpd from the module's ui "
                                    "directory: add its Alias (see docs/connections.md).");
+}
+
+/* DELETE /admin/api/diagnostics/cache: drops this node's cached connection
+ * list and tokens, for an operator who changed sap_connections directly in
+ * the database (every change through the module does this by itself). */
+int mod_sap_admin_cache_flush(mod_sap_route_ctx_t *ctx)
+{
+    request_rec *r = ctx->r;
+    conn_request_t req;
+    apr_array_header_t *all = NULL;
+    int i, status;
+
+    if ((status = open_request(ctx, &req)) != OK) {
+        return status;
+    }
+    if (req.store->ops->connection_list(req.store, r->pool, &all) != APR_SUCCESS) {
+        return unavailable(r);
+    }
+    sap_connections_forget(&req.env, r->pool, 0);
+    for (i = 0; i < all->nelts; i++) {
+        sap_connections_forget(&req.env, r->pool, APR_ARRAY_IDX(all, i, sap_connection_t).id);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "cached connections dropped by %s", r->user);
+    return mod_sap_http_send_json(r, HTTP_OK, json_pack("{s:i}", "flushed_connections", all->nelts));
 }

@@ -28,6 +28,7 @@ static const route_t routes[] = {
     {M_POST,     "/admin/api/probes",             ROUTE_EXACT,  1, mod_sap_admin_probe_create},
     {M_GET,      "/admin/api/probes/",            ROUTE_PREFIX, 1, mod_sap_admin_probe_get},
     {ANY_METHOD, "/admin/api/diagnostics/cache/", ROUTE_PREFIX, 1, mod_sap_admin_cache_diag},
+    {M_DELETE,   "/admin/api/diagnostics/cache",  ROUTE_EXACT,  1, mod_sap_admin_cache_flush},
     {M_GET,      "/admin/slack/install",          ROUTE_EXACT,  1, mod_sap_oauth_install},
     {M_GET,      "/slack/oauth/callback",         ROUTE_EXACT,  0, mod_sap_oauth_callback},
     {M_GET,      "/admin/api/connections",        ROUTE_EXACT,  1, mod_sap_admin_connections_list},

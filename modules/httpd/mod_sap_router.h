@@ -30,5 +30,6 @@ int mod_sap_admin_connections_list(mod_sap_route_ctx_t *ctx);
 int mod_sap_admin_connection(mod_sap_route_ctx_t *ctx);
 int mod_sap_admin_errors_list(mod_sap_route_ctx_t *ctx);
 int mod_sap_admin_settings_unserved(mod_sap_route_ctx_t *ctx);
+int mod_sap_admin_cache_flush(mod_sap_route_ctx_t *ctx);
 
 #endif

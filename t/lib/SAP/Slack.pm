@@ -90,6 +90,10 @@ sub reset_connections {
     SAP::Test::psql('SET client_min_messages = warning; '
                     . 'TRUNCATE sap_connections, sap_oauth_states, sap_instance_errors CASCADE; '
                     . "UPDATE sap_settings SET mechanism = 'native'");
+    # behind the module's back: drop what it cached
+    my $flush = SAP::Test::admin_request('DELETE', '/admin/api/diagnostics/cache',
+                                         headers => ['Content-Type' => 'application/json']);
+    die 'cache flush: ' . $flush->status_line . "\n" unless $flush->is_success;
 }
 
 1;

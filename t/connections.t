@@ -14,7 +14,7 @@ use SAP::Test qw(psql psql_rows admin_request json_of base_url module_path secre
 use SAP::Slack qw(slack_control slack_calls slack_reset browser start_install callback
                   install_team redirect_query reset_connections);
 
-plan tests => 132;
+plan tests => 131;
 
 reset_connections();
 slack_reset();

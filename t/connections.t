@@ -14,7 +14,7 @@ use SAP::Test qw(psql psql_rows admin_request json_of base_url module_path secre
 use SAP::Slack qw(slack_control slack_calls slack_reset browser start_install callback
                   install_team redirect_query reset_connections);
 
-plan tests => 131;
+plan tests => 136;
 
 reset_connections();
 slack_reset();
@@ -382,6 +382,23 @@ is $acme->{status}, 'active', 'active';
     ok !(grep { index($access, $_) >= 0 } @secrets), 'nor in the access log';
     my $errors = admin_request('GET', '/admin/api/errors?all=1')->content;
     ok !(grep { index($errors, $_) >= 0 } @secrets), 'nor in the errors API';
+}
+
+# ---- the Slack app manifest agrees with the module -------------------------------
+{
+    my $manifest = do { local (@ARGV, $/) = ("$ENV{SAP_TOP}/conf/slack-app-manifest.yaml"); <> };
+    my ($bot) = $manifest =~ /^\s*bot:\s*\n((?:\s+-\s*\S+.*\n)+)/m;
+    my @scopes = ($bot // '') =~ /^\s+-\s*(\S+)/mg;
+    is join(',', @scopes), 'chat:write,chat:write.public,im:write,users:read,users:read.email',
+       'the manifest asks for exactly the scopes the install requests';
+    my ($events) = $manifest =~ /^\s*bot_events:\s*\n((?:\s+-\s*\S+.*\n)+)/m;
+    is join(',', ($events // '') =~ /^\s+-\s*(\S+)/mg), 'app_uninstalled,tokens_revoked',
+       'and subscribes to the two events the module handles';
+    my $public = 'https://approvals.example.com/slack-approvals';
+    like $manifest, qr{^\s+-\s*\Q$public\E/slack/oauth/callback\s*$}m, 'its redirect URL is the callback';
+    like $manifest, qr{^\s*request_url:\s*\Q$public\E/slack/events\s*$}m, 'its events URL is /slack/events';
+    like $manifest, qr{^\s*request_url:\s*\Q$public\E/slack/interactions\s*$}m,
+         'its interactivity URL is /slack/interactions';
 }
 
 # ---- unknown paths and ids -----------------------------------------------------

@@ -53,7 +53,10 @@ finish() {
 trap finish EXIT
 trap 'exit 0' INT TERM
 
-sap_env_start "$pg_dir" "$PG_PORT" "$SLACK_PORT" "$ENGINE_PORT" "$SMTP_PORT"
+# The fake Slack's sandbox workspace (the authorize page's default team) has
+# #general, #approvals and two users, so test messages work out of the box.
+SAP_FAKE_SLACK_SEED="$SAP_TOP/conf/sandbox-slack.json" \
+  sap_env_start "$pg_dir" "$PG_PORT" "$SLACK_PORT" "$ENGINE_PORT" "$SMTP_PORT"
 export SAP_MODULE_SO="$SAP_TOP/.libs/mod_slack_approvals.so"
 
 apache2 -t -f "$SAP_TOP/conf/local.conf" >/dev/null

@@ -57,7 +57,8 @@ sap_env_start() {
   export SAP_TEST_PGPORT=$pg_port
   "$SAP_TOP/scripts/sap-migrate" "$SAP_TEST_DBPARAMS" >/dev/null
   ready=$(sap_start_fake fake-slack --port "$slack_port" --signing-secret-file "$SAP_TEST_SECRETS/signing_secret" \
-          --client-id "${SAP_CLIENT_ID:-1111.2222}" --client-secret-file "$SAP_TEST_SECRETS/client_secret")
+          --client-id "${SAP_CLIENT_ID:-1111.2222}" --client-secret-file "$SAP_TEST_SECRETS/client_secret" \
+          ${SAP_FAKE_SLACK_SEED:+--seed "$SAP_FAKE_SLACK_SEED"})
   export SAP_FAKE_SLACK_PORT; SAP_FAKE_SLACK_PORT=$(json_field "$ready" port)
   ready=$(sap_start_fake fake-engine --port "$engine_port" --token-file "$SAP_TEST_SECRETS/engine_token" \
           --secret-file "$SAP_TEST_SECRETS/engine_secret")

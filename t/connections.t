@@ -14,7 +14,7 @@ use SAP::Test qw(psql psql_rows admin_request json_of base_url module_path secre
 use SAP::Slack qw(slack_control slack_calls slack_reset browser start_install callback
                   install_team redirect_query reset_connections);
 
-plan tests => 136;
+plan tests => 139;
 
 reset_connections();
 slack_reset();
@@ -371,6 +371,16 @@ is $acme->{status}, 'active', 'active';
        0, 'and no longer listed';
     is admin_request('POST', "/admin/api/connections/$id/test", json => {channel => 'C0GENERAL1'})->code, 200,
        'test messages work again (the cached token was replaced)';
+
+    # The decrypted token is cached: a damaged ciphertext goes unnoticed until the cache is dropped.
+    psql("UPDATE sap_connections SET token_ciphertext = set_byte(token_ciphertext, 0, get_byte(token_ciphertext, 0) # 1) "
+         . "WHERE id = $id");
+    is admin_request('POST', "/admin/api/connections/$id/test", json => {channel => 'C0GENERAL1'})->code, 200,
+       'the token comes from the cache (the damaged row is not read)';
+    admin_request('DELETE', '/admin/api/diagnostics/cache', headers => ['Content-Type' => 'application/json']);
+    my $damaged = admin_request('POST', "/admin/api/connections/$id/test", json => {channel => 'C0GENERAL1'});
+    is $damaged->code, 409, 'once dropped, the row is read and refused: the ciphertext is authenticated';
+    like json_of($damaged)->{message}, qr/does not decrypt/, 'saying so';
 }
 
 # ---- secrets stay secret ---------------------------------------------------------

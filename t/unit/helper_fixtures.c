@@ -4,10 +4,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <string.h>
 #include <apr_general.h>
+#include <apr_strings.h>
 #include <apr_thread_proc.h>
 
 #include "helper_fixtures.h"
+#include "sap_log.h"
 #include "sap_http.h"
 
 int sap_test_group_setup(void **state)
@@ -104,4 +107,40 @@ void sap_test_cancel_join(sap_test_cancel_t *cancel)
     apr_status_t thread_rv;
 
     apr_thread_join(&thread_rv, cancel->thread);
+}
+
+/* ---- log capture ---- */
+
+static char captured_log[16384];
+
+static void capture_sink(void *baton, const char *file, int line, sap_log_level_t level,
+                         apr_status_t rv, const char *fmt, va_list ap)
+{
+    size_t used = strlen(captured_log);
+
+    if (used + 1 < sizeof(captured_log)) {
+        apr_vsnprintf(captured_log + used, sizeof(captured_log) - used - 1, fmt, ap);
+        strcat(captured_log, "\n");
+    }
+}
+
+static int capture_all(void *baton, sap_log_level_t level)
+{
+    return 1;
+}
+
+void sap_test_log_capture_start(void)
+{
+    captured_log[0] = '\0';
+    sap_log_set(capture_sink, capture_all, NULL);
+}
+
+void sap_test_log_capture_stop(void)
+{
+    sap_log_set(NULL, NULL, NULL);
+}
+
+const char *sap_test_log_captured(void)
+{
+    return captured_log;
 }

@@ -26,4 +26,10 @@ sap_test_cancel_t *sap_test_cancel_after(apr_pool_t *pool, volatile int *flag,
                                          apr_interval_time_t after);
 void sap_test_cancel_join(sap_test_cancel_t *cancel);
 
+/* Captures every line the core logs, at any level, until stop; the text
+ * (lines joined by "\n") stays readable after stop, until the next start. */
+void sap_test_log_capture_start(void);
+void sap_test_log_capture_stop(void);
+const char *sap_test_log_captured(void);
+
 #endif

@@ -635,24 +635,6 @@ static void test_handle_reused(void **state)
 
 /* ---------------------------------------------------------------- logging */
 
-static char captured_log[16384];
-
-static void capture_sink(void *baton, const char *file, int line, sap_log_level_t level,
-                         apr_status_t rv, const char *fmt, va_list ap)
-{
-    size_t used = strlen(captured_log);
-
-    if (used + 1 < sizeof(captured_log)) {
-        apr_vsnprintf(captured_log + used, sizeof(captured_log) - used - 1, fmt, ap);
-        strcat(captured_log, "\n");
-    }
-}
-
-static int capture_all(void *baton, sap_log_level_t level)
-{
-    return 1;
-}
-
 static void test_log_has_no_secrets(void **state)
 {
     static const sap_test_http_reply_t replies[] = { { 503, NULL, "body-from-server" }, { 200, NULL, "ok" } };
@@ -671,20 +653,19 @@ static void test_log_has_no_secrets(void **state)
     apr_table_set(req.headers, "Authorization", "Bearer xoxb-header-secret");
     req.body = "body-secret";
     req.body_len = strlen(req.body);
-    captured_log[0] = '\0';
-    sap_log_set(capture_sink, capture_all, NULL);
+    sap_test_log_capture_start();
     rv = sap_http_perform(client, pool, &req, &resp);
     req.headers = NULL;
     req.basic_user = "user-secret";
     req.basic_password = "password-secret";
     sap_http_perform(client, pool, &req, &resp);
-    sap_log_set(NULL, NULL, NULL);
+    sap_test_log_capture_stop();
 
     assert_int_equal(rv, APR_SUCCESS);
-    assert_non_null(strstr(captured_log, "/api/auth.test"));
-    assert_non_null(strstr(captured_log, "POST"));
-    assert_null(strstr(captured_log, "secret"));
-    assert_null(strstr(captured_log, "body-from-server"));
+    assert_non_null(strstr(sap_test_log_captured(), "/api/auth.test"));
+    assert_non_null(strstr(sap_test_log_captured(), "POST"));
+    assert_null(strstr(sap_test_log_captured(), "secret"));
+    assert_null(strstr(sap_test_log_captured(), "body-from-server"));
 }
 
 /* ---------------------------------------------------------------- concurrency */

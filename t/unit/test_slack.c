@@ -370,24 +370,6 @@ static void test_token_wins_over_basic(void **state)
 
 /* ---------------------------------------------------------------- no secrets */
 
-static char captured_log[16384];
-
-static void capture_sink(void *baton, const char *file, int line, sap_log_level_t level,
-                         apr_status_t rv, const char *fmt, va_list ap)
-{
-    size_t used = strlen(captured_log);
-
-    if (used + 1 < sizeof(captured_log)) {
-        apr_vsnprintf(captured_log + used, sizeof(captured_log) - used - 1, fmt, ap);
-        strcat(captured_log, "\n");
-    }
-}
-
-static int capture_all(void *baton, sap_log_level_t level)
-{
-    return 1;
-}
-
 static void test_no_token_in_log_or_error(void **state)
 {
     static const sap_test_http_reply_t replies[] = {
@@ -399,17 +381,16 @@ static void test_no_token_in_log_or_error(void **state)
     sap_slack_t *slack = make_slack(pool, srv);
     sap_slack_result_t first, second;
 
-    captured_log[0] = '\0';
-    sap_log_set(capture_sink, capture_all, NULL);
+    sap_test_log_capture_start();
     form_call(slack, pool, TOKEN, &first);
     sap_slack_call_form(slack, pool, "oauth.v2.access", NULL, NULL, "client", "client-secret", &second);
-    sap_log_set(NULL, NULL, NULL);
+    sap_test_log_capture_stop();
 
     assert_string_equal(first.error, "invalid_auth");
     assert_string_equal(second.error, SAP_SLACK_ERR_HTTP);
-    assert_non_null(strstr(captured_log, "chat.postMessage"));
-    assert_non_null(strstr(captured_log, "invalid_auth"));
-    assert_null(strstr(captured_log, "secret"));
+    assert_non_null(strstr(sap_test_log_captured(), "chat.postMessage"));
+    assert_non_null(strstr(sap_test_log_captured(), "invalid_auth"));
+    assert_null(strstr(sap_test_log_captured(), "secret"));
     assert_null(strstr(sap_slack_error_text(pool, first.error), "secret"));
 }
 

@@ -13,6 +13,17 @@
 #include "sap_log.h"
 #include "sap_http.h"
 
+sap_http_policy_t sap_test_fast_policy(void)
+{
+    sap_http_policy_t policy;
+
+    sap_http_policy_defaults(&policy);
+    policy.allow_insecure = 1;
+    policy.backoff_initial = apr_time_from_msec(10);
+    policy.backoff_cap = apr_time_from_sec(2);
+    return policy;
+}
+
 int sap_test_group_setup(void **state)
 {
     if (apr_initialize() != APR_SUCCESS || sap_http_global_init() != APR_SUCCESS) {

@@ -6,6 +6,7 @@
 #define HELPER_FIXTURES_H
 
 #include "helper_loopback.h"
+#include "sap_http.h"
 
 int sap_test_group_setup(void **state);
 int sap_test_group_teardown(void **state);
@@ -13,6 +14,10 @@ int sap_test_pool_setup(void **state);
 int sap_test_pool_teardown(void **state);
 /* A test that gets its own pool as *state. */
 #define SAP_POOL_TEST(fn) cmocka_unit_test_setup_teardown(fn, sap_test_pool_setup, sap_test_pool_teardown)
+
+/* The default policy with fast retries (10 ms doubling, capped at 2 s) and
+ * http:// allowed: what tests against the loopback servers want. */
+sap_http_policy_t sap_test_fast_policy(void);
 
 sap_test_loopback_t *sap_test_start_http(apr_pool_t *pool, const sap_test_http_reply_t *replies,
                                          int nreplies);

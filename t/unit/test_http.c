@@ -19,18 +19,6 @@
 
 /* ---------------------------------------------------------------- fixtures */
 
-/* Fast retries, http:// allowed: what most tests want. */
-static sap_http_policy_t test_policy(void)
-{
-    sap_http_policy_t policy;
-
-    sap_http_policy_defaults(&policy);
-    policy.allow_insecure = 1;
-    policy.backoff_initial = apr_time_from_msec(10);
-    policy.backoff_cap = apr_time_from_sec(2);
-    return policy;
-}
-
 static sap_http_client_t *make_client(apr_pool_t *pool, const sap_http_policy_t *policy,
                                       int max_idle)
 {
@@ -187,7 +175,7 @@ static void test_request_arrives_as_sent(void **state)
     };
     static const char body[] = "{\"channel\":\"C1\",\"text\":\"h\xc3\xa9llo\"}";
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     const sap_test_http_request_t *seen;
@@ -235,7 +223,7 @@ static void test_get_has_no_body(void **state)
 {
     static const sap_test_http_reply_t replies[] = { { 404, NULL, "{}" } };
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
@@ -261,7 +249,7 @@ static void test_retry_429_honours_retry_after(void **state)
         { 200, NULL, "{\"ok\":true}" },
     };
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 2);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
@@ -284,7 +272,7 @@ static void test_retry_503_503_200(void **state)
         { 503, NULL, "busy" }, { 503, NULL, "busy" }, { 200, NULL, "done" },
     };
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 3);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
@@ -303,7 +291,7 @@ static void test_gives_up_after_four_500s(void **state)
 {
     static const sap_test_http_reply_t replies[] = { { 500, NULL, "broken" } };
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
@@ -321,7 +309,7 @@ static void test_max_retries_respected(void **state)
 {
     static const sap_test_http_reply_t replies[] = { { 502, NULL, NULL } };
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *client;
     sap_http_response_t *resp = NULL;
@@ -339,7 +327,7 @@ static void test_no_retry_flag(void **state)
 {
     static const sap_test_http_reply_t replies[] = { { 503, NULL, NULL }, { 200, NULL, NULL } };
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 2);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
@@ -360,7 +348,7 @@ static void test_no_retry_flag(void **state)
 static void test_connection_refused_retried(void **state)
 {
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
     apr_port_t port = 0;
@@ -377,7 +365,7 @@ static void test_connection_refused_retried(void **state)
 static void test_connect_timeout_retried(void **state)
 {
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_http_client_t *client;
     sap_http_response_t *resp = NULL;
     apr_port_t port = 0;
@@ -402,7 +390,7 @@ static void test_redirect_not_followed(void **state)
 {
     static const sap_test_http_reply_t target_replies[] = { { 200, NULL, "followed" } };
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_test_loopback_t *target = sap_test_start_http(pool, target_replies, 1);
     const char *location = sap_test_loopback_url(target, pool, "http", "/elsewhere");
     sap_test_http_reply_t redirect[] = {
@@ -426,7 +414,7 @@ static void test_total_timeout_not_retried(void **state)
 {
     static const sap_test_http_reply_t replies[] = { { 200, NULL, "late", apr_time_from_sec(3) } };
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *client;
     sap_http_response_t *resp = NULL;
@@ -455,7 +443,7 @@ static void test_cancel_aborts_transfer(void **state)
 {
     static const sap_test_http_reply_t replies[] = { { 200, NULL, "late", apr_time_from_sec(4) } };
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
@@ -485,7 +473,7 @@ static void test_cancel_stops_retries(void **state)
     static const sap_test_http_reply_t replies[] = {
         { 503, "Retry-After: 4\r\n", "busy" }, { 200, NULL, "ok" } };
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 2);
     sap_http_client_t *client;
     sap_http_response_t *resp = NULL;
@@ -514,7 +502,7 @@ static void test_insecure_url_refused(void **state)
 {
     static const sap_test_http_reply_t replies[] = { { 200, NULL, "ok" } };
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *strict, *relaxed;
     sap_http_response_t *resp = NULL;
@@ -547,7 +535,7 @@ static void test_bad_request_refused(void **state)
 {
     static const sap_test_http_reply_t replies[] = { { 200, NULL, "ok" } };
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
@@ -577,7 +565,7 @@ static void test_response_too_large(void **state)
     char *big = NULL;
     sap_test_http_reply_t replies[3];
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_test_loopback_t *srv;
     sap_http_client_t *client;
     sap_http_response_t *resp = NULL;
@@ -616,7 +604,7 @@ static void test_handle_reused(void **state)
 {
     static const sap_test_http_reply_t replies[] = { { 200, NULL, "again" } };
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *client = make_client(pool, &policy, 1);
     sap_http_response_t *resp = NULL;
@@ -639,7 +627,7 @@ static void test_log_has_no_secrets(void **state)
 {
     static const sap_test_http_reply_t replies[] = { { 503, NULL, "body-from-server" }, { 200, NULL, "ok" } };
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 2);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     sap_http_response_t *resp = NULL;
@@ -700,7 +688,7 @@ static void test_concurrent_requests(void **state)
 {
     static const sap_test_http_reply_t replies[] = { { 200, NULL, "pong" } };
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
     sap_http_client_t *client = make_client(pool, &policy, 2);
     apr_thread_t *threads[CONCURRENT_THREADS];

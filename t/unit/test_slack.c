@@ -20,18 +20,6 @@
 
 /* ---------------------------------------------------------------- fixtures */
 
-/* Fast retries, http:// allowed (as in test_http.c). */
-static sap_http_policy_t test_policy(void)
-{
-    sap_http_policy_t policy;
-
-    sap_http_policy_defaults(&policy);
-    policy.allow_insecure = 1;
-    policy.backoff_initial = apr_time_from_msec(10);
-    policy.backoff_cap = apr_time_from_sec(2);
-    return policy;
-}
-
 static sap_slack_t *make_slack_with(apr_pool_t *pool, const sap_http_policy_t *policy,
                                     const char *api_base)
 {
@@ -44,7 +32,7 @@ static sap_slack_t *make_slack_with(apr_pool_t *pool, const sap_http_policy_t *p
 
 static sap_slack_t *make_slack(apr_pool_t *pool, sap_test_loopback_t *srv)
 {
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
 
     return make_slack_with(pool, &policy, sap_test_loopback_url(srv, pool, "http", "/api"));
 }
@@ -110,7 +98,7 @@ static void test_form_call_without_args_or_token(void **state)
     static const sap_test_http_reply_t replies[] = { { 200, NULL, "{\"ok\":false,\"error\":\"not_authed\"}" } };
     apr_pool_t *pool = *state;
     sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     /* a configured base with a trailing slash: still one '/' */
     sap_slack_t *slack = make_slack_with(pool, &policy, sap_test_loopback_url(srv, pool, "http", "/api/"));
     const sap_test_http_request_t *seen;
@@ -245,7 +233,7 @@ static void test_rate_limited(void **state)
     };
     apr_pool_t *pool = *state;
     sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 3);
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_slack_t *slack;
     sap_slack_result_t result;
 
@@ -260,7 +248,7 @@ static void test_rate_limited(void **state)
 static void test_connection_refused(void **state)
 {
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_slack_t *slack;
     sap_slack_result_t result;
     apr_port_t port = 0;
@@ -276,7 +264,7 @@ static void test_connection_refused(void **state)
 static void test_refused_request_is_transport_error(void **state)
 {
     apr_pool_t *pool = *state;
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_slack_t *slack;
     sap_slack_result_t result;
 
@@ -297,7 +285,7 @@ static void test_timeout(void **state)
     static const sap_test_http_reply_t replies[] = { { 200, NULL, OK_ANSWER, apr_time_from_sec(2) } };
     apr_pool_t *pool = *state;
     sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
-    sap_http_policy_t policy = test_policy();
+    sap_http_policy_t policy = sap_test_fast_policy();
     sap_slack_t *slack;
     sap_slack_result_t result;
 

@@ -198,32 +198,36 @@ static apr_status_t grant_fill(apr_pool_t *pool, json_t *answer, sap_oauth_grant
     return APR_SUCCESS;
 }
 
-apr_status_t sap_oauth_grant_parse(apr_pool_t *pool, const char *body, apr_size_t body_len,
-                                   sap_oauth_grant_t *grant, const char **perror)
+apr_status_t sap_oauth_grant_read(apr_pool_t *pool, json_t *answer, sap_oauth_grant_t *grant,
+                                  const char **perror)
 {
-    json_t *answer = NULL, *ok;
+    json_t *ok = json_object_get(answer, SAP_JK_OK);
     apr_status_t rv;
 
     memset(grant, 0, sizeof(*grant));
     *perror = NULL;
-    answer = body ? json_loadb(body, body_len, 0, NULL) : NULL;
     if (!json_is_object(answer)) {
         *perror = "the answer is not a JSON object";
-        rv = APR_EINVAL;
-        goto leave;
+        return APR_EINVAL;
     }
-    ok = json_object_get(answer, SAP_JK_OK);
     if (!json_is_boolean(ok)) {
         *perror = "no \"ok\" in the answer";
-        rv = APR_EINVAL;
-        goto leave;
+        return APR_EINVAL;
     }
     rv = json_is_true(ok) ? grant_fill(pool, answer, grant, perror)
                           : grant_refused(pool, answer, perror);
     if (rv != APR_SUCCESS) {
         memset(grant, 0, sizeof(*grant));
     }
-leave:
+    return rv;
+}
+
+apr_status_t sap_oauth_grant_parse(apr_pool_t *pool, const char *body, apr_size_t body_len,
+                                   sap_oauth_grant_t *grant, const char **perror)
+{
+    json_t *answer = body ? json_loadb(body, body_len, 0, NULL) : NULL;
+    apr_status_t rv = sap_oauth_grant_read(pool, answer, grant, perror);
+
     json_decref(answer);
     return rv;
 }

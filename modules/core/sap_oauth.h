@@ -5,6 +5,7 @@
 
 #include <apr_errno.h>
 #include <apr_pools.h>
+#include <jansson.h>
 
 #define SAP_OAUTH_STATE_BYTES   32      /* random bytes in a state */
 #define SAP_OAUTH_STATE_LEN     43      /* their base64url text, no padding */
@@ -58,6 +59,11 @@ typedef struct sap_oauth_grant_t {
  * Scopes granted are checked by the caller with sap_oauth_missing_scopes. */
 apr_status_t sap_oauth_grant_parse(apr_pool_t *pool, const char *body, apr_size_t body_len,
                                    sap_oauth_grant_t *grant, const char **perror);
+
+/* The same for an answer already parsed (sap_slack_result_t.answer; NULL is
+ * "not a JSON object"). The strings are copied into pool. */
+apr_status_t sap_oauth_grant_read(apr_pool_t *pool, json_t *answer, sap_oauth_grant_t *grant,
+                                  const char **perror);
 
 /* The scopes of `wanted` (comma-separated) that `granted` lacks, as a
  * comma-separated list; NULL when none is missing. */

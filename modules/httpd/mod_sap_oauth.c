@@ -128,7 +128,6 @@ static const char *exchange_code(mod_sap_route_ctx_t *ctx, sap_slack_t *slack, c
     apr_table_t *args = apr_table_make(r->pool, 2);
     sap_slack_result_t result;
     const char *why = NULL;
-    char *answer;
 
     apr_table_setn(args, OAUTH_ARG_CODE, code);
     apr_table_setn(args, OAUTH_ARG_REDIRECT_URI, redirect_uri(r->pool, ctx->conf));
@@ -136,16 +135,11 @@ static const char *exchange_code(mod_sap_route_ctx_t *ctx, sap_slack_t *slack, c
                             (const char *)ctx->conf->client_secret->data, &result) != APR_SUCCESS) {
         return result.error;
     }
-    answer = json_dumps(result.answer, JSON_COMPACT);
-    if (!answer || sap_oauth_grant_parse(r->pool, answer, strlen(answer), grant, &why) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "oauth.v2.access: %s", why ? why : "no answer");
-        why = SAP_SLACK_ERR_BAD_ANSWER;
+    if (sap_oauth_grant_read(r->pool, result.answer, grant, &why) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "oauth.v2.access: %s", why);
+        return SAP_SLACK_ERR_BAD_ANSWER;
     }
-    if (answer) {
-        memset(answer, 0, strlen(answer));   /* it held the token */
-        free(answer);
-    }
-    return why;
+    return NULL;
 }
 
 /* auth.test: the token works and is the workspace the grant names. */

@@ -184,6 +184,25 @@ static void test_grant_success(void **state)
     assert_string_equal(grant.authed_user_id, "U1234");
 }
 
+/* An answer sap_slack already parsed: read as is; the strings outlive it. */
+static void test_grant_read_parsed(void **state)
+{
+    apr_pool_t *pool = *state;
+    json_t *answer = json_loads("{\"ok\":true,\"access_token\":\"xoxb-2\",\"team\":{\"id\":\"T2\"}}",
+                                0, NULL);
+    sap_oauth_grant_t grant;
+    const char *error = NULL;
+
+    assert_non_null(answer);
+    assert_int_equal(sap_oauth_grant_read(pool, answer, &grant, &error), APR_SUCCESS);
+    json_decref(answer);
+    assert_string_equal(grant.access_token, "xoxb-2");
+    assert_string_equal(grant.team_id, "T2");
+    assert_int_equal(sap_oauth_grant_read(pool, NULL, &grant, &error), APR_EINVAL);
+    assert_string_equal(error, "the answer is not a JSON object");
+    assert_null(grant.access_token);
+}
+
 static void test_grant_minimal(void **state)
 {
     static const char body[] =
@@ -318,6 +337,7 @@ int main(void)
         SAP_POOL_TEST(test_form_escape),
         SAP_POOL_TEST(test_grant_success),
         SAP_POOL_TEST(test_grant_minimal),
+        SAP_POOL_TEST(test_grant_read_parsed),
         SAP_POOL_TEST(test_grant_refused),
         SAP_POOL_TEST(test_grant_missing_token),
         SAP_POOL_TEST(test_grant_missing_team),

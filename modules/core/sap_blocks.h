@@ -56,6 +56,7 @@ typedef struct sap_mention_t {
 
 typedef struct sap_blocks_input_t {
     const json_t *event;          /* a validated engine event (DESIGN section 6) */
+    const char *type_title;       /* e.g. "Approval requested" (sap_template_type_title) */
     const char *body_mrkdwn;      /* the rendered Slack body (already escaped) */
     const char *delegate_of_id;   /* DM to a delegate: the approver's account id, else NULL */
     const char *delegate_of_name; /* … and display name */

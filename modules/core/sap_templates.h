@@ -22,6 +22,9 @@ extern const char *const sap_products[2];
 int sap_notification_type_valid(const char *type);
 int sap_product_valid(const char *product);
 
+/* "Approval requested", "Reminder: approval pending", … ; NULL when unknown. */
+const char *sap_template_type_title(const char *type);
+
 /* The three parts of a template (UTF-8 Mustache sources). */
 typedef struct sap_template_t {
     const char *slack_body;      /* Slack mrkdwn; values escaped with SAP_ESCAPE_MRKDWN */

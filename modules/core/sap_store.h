@@ -12,7 +12,7 @@
 #include <apr_time.h>
 
 /* The schema version this build expects (the highest sql/NNN_*.sql). */
-#define SAP_SCHEMA_VERSION 2
+#define SAP_SCHEMA_VERSION 3
 
 typedef struct sap_store_t sap_store_t;
 
@@ -115,6 +115,73 @@ typedef struct sap_mark_result_t {
     int changed;                  /* the status changed (else it already was) */
 } sap_mark_result_t;
 
+/* Global notification settings (one row). */
+typedef struct sap_settings_t {
+    const char *mechanism;             /* SAP_MECHANISM_* */
+    const char *delivery_mode;         /* SAP_DELIVERY_* */
+    const char *default_channel;       /* Slack channel id, NULL when none */
+    const char *default_channel_name;  /* as the admin typed it, e.g. "#approvals" */
+    const char *updated_by;
+    const char *updated_at;
+} sap_settings_t;
+
+#define SAP_MECHANISM_NATIVE "native"
+#define SAP_MECHANISM_EMAIL  "email"
+#define SAP_MECHANISM_SLACK  "slack"
+#define SAP_DELIVERY_DM      "dm"
+#define SAP_DELIVERY_CHANNEL "channel"
+#define SAP_DELIVERY_BOTH    "both"
+
+/* A definition's workspace and channel override. */
+typedef struct sap_definition_t {
+    const char *product;
+    const char *definition_id;
+    apr_int64_t connection_id;   /* 0: the default workspace */
+    const char *channel;         /* Slack channel id, NULL: the default channel */
+    const char *channel_name;
+    const char *updated_by;
+    const char *updated_at;
+} sap_definition_t;
+
+/* A stored (customised) template. */
+typedef struct sap_stored_template_t {
+    const char *product;
+    const char *notification_type;
+    const char *slack_body;
+    const char *email_subject;
+    const char *email_body;
+    const char *updated_by;
+    const char *updated_at;
+} sap_stored_template_t;
+
+/* An engine event as stored. */
+typedef struct sap_event_record_t {
+    const char *event_id;
+    const char *payload;         /* JSON text */
+    const char *dispatched_at;   /* NULL until planned */
+} sap_event_record_t;
+
+/* A delivery to one person (or one channel message) and its history row. */
+typedef struct sap_delivery_t {
+    const char *event_id;
+    const char *product;
+    const char *notification_type;
+    const char *approval_id;
+    const char *step_id;
+    const char *kind;             /* "dm", "channel", "email" */
+    const char *recipient;        /* email (account id when none); NULL for the channel row */
+    const char *recipient_name;
+    const char *recipient_account_id;
+    const char *delegate_of;      /* account id, or NULL */
+    const char *slack_user_id;    /* NULL when none */
+    apr_int64_t connection_id;    /* 0: none */
+    const char *channel;          /* Slack channel id, or the email address for kind email */
+    const char *ts;               /* set: a Slack message to store for the lifecycle */
+    const char *status;           /* "SENT" or "FAILED" */
+    const char *error;            /* FAILED: Slack's code or our reason */
+    const char *fallback;         /* FAILED: what became of the email fallback */
+} sap_delivery_t;
+
 typedef struct sap_store_ops_t {
     apr_status_t (*schema_version)(sap_store_t *store, int *pversion);
 
@@ -192,6 +259,53 @@ typedef struct sap_store_ops_t {
      * only with include_resolved. */
     apr_status_t (*instance_errors_list)(sap_store_t *store, apr_pool_t *pool,
                                          int include_resolved, apr_array_header_t **perrors);
+    /* ---- notification dispatch ---- */
+
+    /* Stores an event and its dispatch job in one statement. *pjob_id is
+     * the job's id; APR_EEXIST (nothing stored) for a known event_id. */
+    apr_status_t (*event_store)(sap_store_t *store, const char *event_id, const char *type,
+                                const char *product, const char *approval_id,
+                                const char *step_id, const char *payload,
+                                apr_int64_t *pjob_id);
+    apr_status_t (*event_get)(sap_store_t *store, apr_pool_t *pool, const char *event_id,
+                              sap_event_record_t **pevent);
+    /* Queues jobs ({"kind","payload"} objects in a JSON array) and records
+     * the event's outcome, in one transaction. *pids: apr_int64_t each. */
+    apr_status_t (*event_plan)(sap_store_t *store, apr_pool_t *pool, const char *event_id,
+                               const char *outcome, const char *jobs_json,
+                               apr_array_header_t **pids);
+    /* Whether a delivery of this event, kind and recipient (and delegate_of)
+     * already has its history row. */
+    apr_status_t (*delivery_seen)(sap_store_t *store, const char *event_id, const char *kind,
+                                  const char *recipient, const char *delegate_of, int *pseen);
+    /* The history row, and the Slack message when delivery->ts is set, in
+     * one statement. */
+    apr_status_t (*delivery_record)(sap_store_t *store, const sap_delivery_t *delivery);
+
+    /* ---- settings, definition overrides, templates ---- */
+
+    apr_status_t (*settings_get)(sap_store_t *store, apr_pool_t *pool, sap_settings_t **psettings);
+    /* Writes all fields of settings (NULL channel: none). */
+    apr_status_t (*settings_put)(sap_store_t *store, const sap_settings_t *settings);
+    /* APR_NOTFOUND: no override. */
+    apr_status_t (*definition_get)(sap_store_t *store, apr_pool_t *pool, const char *product,
+                                   const char *definition_id, sap_definition_t **pdefinition);
+    apr_status_t (*definition_put)(sap_store_t *store, const sap_definition_t *definition);
+    /* APR_NOTFOUND: there was none. */
+    apr_status_t (*definition_delete)(sap_store_t *store, const char *product,
+                                      const char *definition_id);
+    /* apr_array_header_t of sap_definition_t, by product and id. */
+    apr_status_t (*definition_list)(sap_store_t *store, apr_pool_t *pool,
+                                    apr_array_header_t **pdefinitions);
+    /* APR_NOTFOUND: the default applies. */
+    apr_status_t (*template_get)(sap_store_t *store, apr_pool_t *pool, const char *product,
+                                 const char *type, sap_stored_template_t **ptemplate);
+    apr_status_t (*template_put)(sap_store_t *store, const sap_stored_template_t *tpl);
+    /* Back to the default. APR_NOTFOUND: it was the default. */
+    apr_status_t (*template_delete)(sap_store_t *store, const char *product, const char *type);
+    /* apr_array_header_t of sap_stored_template_t: the customised ones. */
+    apr_status_t (*template_list)(sap_store_t *store, apr_pool_t *pool,
+                                  apr_array_header_t **ptemplates);
 } sap_store_ops_t;
 
 struct sap_store_t {

@@ -34,6 +34,13 @@ static const route_t routes[] = {
     {M_GET,      "/admin/api/connections",        ROUTE_EXACT,  1, mod_sap_admin_connections_list},
     {ANY_METHOD, "/admin/api/connections/",       ROUTE_SUBTREE, 1, mod_sap_admin_connection},
     {M_GET,      "/admin/api/errors",             ROUTE_EXACT,  1, mod_sap_admin_errors_list},
+    {M_POST,     "/api/v1/events",                ROUTE_EXACT,  0, mod_sap_api_events_post},
+    {M_GET,      "/admin/api/settings",           ROUTE_EXACT,  1, mod_sap_admin_settings_get},
+    {M_PUT,      "/admin/api/settings",           ROUTE_EXACT,  1, mod_sap_admin_settings_put},
+    {M_GET,      "/admin/api/definitions",        ROUTE_EXACT,  1, mod_sap_admin_definitions_list},
+    {ANY_METHOD, "/admin/api/definitions/",       ROUTE_SUBTREE, 1, mod_sap_admin_definition},
+    {M_GET,      "/admin/api/templates",          ROUTE_EXACT,  1, mod_sap_admin_templates_list},
+    {ANY_METHOD, "/admin/api/templates/",         ROUTE_SUBTREE, 1, mod_sap_admin_template},
     /* Served by httpd (Alias): reaching the module means the Alias is missing. */
     {M_GET,      "/admin/settings",               ROUTE_EXACT,  1, mod_sap_admin_settings_unserved},
     {M_GET,      "/admin/settings/",              ROUTE_EXACT,  1, mod_sap_admin_settings_unserved},

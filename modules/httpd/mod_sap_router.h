@@ -31,5 +31,12 @@ int mod_sap_admin_connection(mod_sap_route_ctx_t *ctx);
 int mod_sap_admin_errors_list(mod_sap_route_ctx_t *ctx);
 int mod_sap_admin_settings_unserved(mod_sap_route_ctx_t *ctx);
 int mod_sap_admin_cache_flush(mod_sap_route_ctx_t *ctx);
+int mod_sap_api_events_post(mod_sap_route_ctx_t *ctx);
+int mod_sap_admin_settings_get(mod_sap_route_ctx_t *ctx);
+int mod_sap_admin_settings_put(mod_sap_route_ctx_t *ctx);
+int mod_sap_admin_definitions_list(mod_sap_route_ctx_t *ctx);
+int mod_sap_admin_definition(mod_sap_route_ctx_t *ctx);
+int mod_sap_admin_templates_list(mod_sap_route_ctx_t *ctx);
+int mod_sap_admin_template(mod_sap_route_ctx_t *ctx);
 
 #endif

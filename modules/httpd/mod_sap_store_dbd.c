@@ -116,10 +116,17 @@ int mod_sap_store_available(void)
            && APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open) && APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
 }
 
-apr_status_t mod_sap_store_prepare(server_rec *s, apr_pool_t *ptemp)
+static void prepare_table(server_rec *s, const mod_sap_statement_t *table, apr_size_t count)
 {
     apr_size_t i;
 
+    for (i = 0; i < count; i++) {
+        dbd_prepare_fn(s, table[i].sql, table[i].label);
+    }
+}
+
+apr_status_t mod_sap_store_prepare(server_rec *s, apr_pool_t *ptemp)
+{
     dbd_prepare_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
     dbd_acquire_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
     dbd_open_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
@@ -130,12 +137,10 @@ apr_status_t mod_sap_store_prepare(server_rec *s, apr_pool_t *ptemp)
                      "DBDriver pgsql / DBDParams (mod_slack_approvals stores in PostgreSQL)");
         return APR_EINIT;
     }
-    for (i = 0; i < sizeof(statements) / sizeof(statements[0]); i++) {
-        dbd_prepare_fn(s, statements[i].sql, statements[i].label);
-    }
-    for (i = 0; i < mod_sap_conn_statement_count; i++) {
-        dbd_prepare_fn(s, mod_sap_conn_statements[i].sql, mod_sap_conn_statements[i].label);
-    }
+    prepare_table(s, statements, sizeof(statements) / sizeof(statements[0]));
+    prepare_table(s, mod_sap_conn_statements, mod_sap_conn_statement_count);
+    prepare_table(s, mod_sap_dispatch_statements, mod_sap_dispatch_statement_count);
+    prepare_table(s, mod_sap_settings_statements, mod_sap_settings_statement_count);
     return APR_SUCCESS;
 }
 
@@ -515,4 +520,19 @@ static const sap_store_ops_t dbd_store_ops = {
     .connection_mark = mod_sap_dbd_connection_mark,
     .connection_update_token = mod_sap_dbd_connection_update_token,
     .instance_errors_list = mod_sap_dbd_instance_errors_list,
+    .event_store = mod_sap_dbd_event_store,
+    .event_get = mod_sap_dbd_event_get,
+    .event_plan = mod_sap_dbd_event_plan,
+    .delivery_seen = mod_sap_dbd_delivery_seen,
+    .delivery_record = mod_sap_dbd_delivery_record,
+    .settings_get = mod_sap_dbd_settings_get,
+    .settings_put = mod_sap_dbd_settings_put,
+    .definition_get = mod_sap_dbd_definition_get,
+    .definition_put = mod_sap_dbd_definition_put,
+    .definition_delete = mod_sap_dbd_definition_delete,
+    .definition_list = mod_sap_dbd_definition_list,
+    .template_get = mod_sap_dbd_template_get,
+    .template_put = mod_sap_dbd_template_put,
+    .template_delete = mod_sap_dbd_template_delete,
+    .template_list = mod_sap_dbd_template_list,
 };

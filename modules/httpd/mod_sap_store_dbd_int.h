@@ -72,4 +72,45 @@ apr_status_t mod_sap_dbd_connection_update_token(sap_store_t *store, apr_int64_t
 apr_status_t mod_sap_dbd_instance_errors_list(sap_store_t *store, apr_pool_t *pool,
                                               int include_resolved, apr_array_header_t **perrors);
 
+/* ---- engine events, dispatch plans, deliveries (mod_sap_store_dbd_dispatch.c) ---- */
+
+extern const mod_sap_statement_t mod_sap_dispatch_statements[];
+extern const apr_size_t mod_sap_dispatch_statement_count;
+
+apr_status_t mod_sap_dbd_event_store(sap_store_t *store, const char *event_id, const char *type,
+                                     const char *product, const char *approval_id,
+                                     const char *step_id, const char *payload,
+                                     apr_int64_t *pjob_id);
+apr_status_t mod_sap_dbd_event_get(sap_store_t *store, apr_pool_t *pool, const char *event_id,
+                                   sap_event_record_t **pevent);
+apr_status_t mod_sap_dbd_event_plan(sap_store_t *store, apr_pool_t *pool, const char *event_id,
+                                    const char *outcome, const char *jobs_json,
+                                    apr_array_header_t **pids);
+apr_status_t mod_sap_dbd_delivery_seen(sap_store_t *store, const char *event_id, const char *kind,
+                                       const char *recipient, const char *delegate_of, int *pseen);
+apr_status_t mod_sap_dbd_delivery_record(sap_store_t *store, const sap_delivery_t *delivery);
+
+/* ---- settings, definition overrides, templates (mod_sap_store_dbd_settings.c) ---- */
+
+extern const mod_sap_statement_t mod_sap_settings_statements[];
+extern const apr_size_t mod_sap_settings_statement_count;
+
+apr_status_t mod_sap_dbd_settings_get(sap_store_t *store, apr_pool_t *pool,
+                                      sap_settings_t **psettings);
+apr_status_t mod_sap_dbd_settings_put(sap_store_t *store, const sap_settings_t *settings);
+apr_status_t mod_sap_dbd_definition_get(sap_store_t *store, apr_pool_t *pool, const char *product,
+                                        const char *definition_id, sap_definition_t **pdefinition);
+apr_status_t mod_sap_dbd_definition_put(sap_store_t *store, const sap_definition_t *definition);
+apr_status_t mod_sap_dbd_definition_delete(sap_store_t *store, const char *product,
+                                           const char *definition_id);
+apr_status_t mod_sap_dbd_definition_list(sap_store_t *store, apr_pool_t *pool,
+                                         apr_array_header_t **pdefinitions);
+apr_status_t mod_sap_dbd_template_get(sap_store_t *store, apr_pool_t *pool, const char *product,
+                                      const char *type, sap_stored_template_t **ptemplate);
+apr_status_t mod_sap_dbd_template_put(sap_store_t *store, const sap_stored_template_t *tpl);
+apr_status_t mod_sap_dbd_template_delete(sap_store_t *store, const char *product,
+                                         const char *type);
+apr_status_t mod_sap_dbd_template_list(sap_store_t *store, apr_pool_t *pool,
+                                       apr_array_header_t **ptemplates);
+
 #endif

@@ -12,6 +12,7 @@
 #include "mod_sap_log.h"
 #include "mod_sap_store_dbd.h"
 #include "mod_sap_workers.h"
+#include "sap_dispatch.h"
 
 APLOG_USE_MODULE(slack_approvals);
 
@@ -148,6 +149,7 @@ int mod_sap_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, 
     apr_pool_cleanup_register(pconf, NULL, global_cleanup, apr_pool_cleanup_null);
     sap_jobs_create(&built->jobs, pconf);
     sap_jobs_register_core(built->jobs);
+    mod_sap_dispatch_jobs_register(built->jobs);
     services = built;
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, owner, "mod_slack_approvals ready at %s "
                  "(cache %s, %d workers per child)", built->conf->public_url,
@@ -171,6 +173,11 @@ void mod_sap_child_init(apr_pool_t *pchild, server_rec *s)
     if ((rv = sap_http_client_create(&services->http, pchild, &policy,
                                      services->conf->workers + 4)) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "cannot create the HTTP client");
+        return;
+    }
+    if ((rv = sap_throttle_create(&services->lookups, pchild, SAP_LOOKUP_CONCURRENCY))
+        != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "cannot create the look-up limit");
         return;
     }
     mod_sap_workers_start(pchild, services->server, services->jobs, services,

@@ -12,6 +12,7 @@
 #include "sap_store.h"
 #include "sap_connections.h"
 #include "sap_slack.h"
+#include "sap_throttle.h"
 
 typedef struct mod_sap_services_t {
     server_rec *server;           /* the server that owns workers and cache */
@@ -22,6 +23,7 @@ typedef struct mod_sap_services_t {
     sap_token_key_t token_key;            /* SlackApprovalsTokenKeyFile */
     sap_token_key_t token_previous_key;   /* valid when has_previous_key */
     int has_previous_key;
+    sap_throttle_t *lookups;      /* per child: users.lookupByEmail in flight */
 } mod_sap_services_t;
 
 /* NULL when no server has SlackApprovals On. */
@@ -33,6 +35,9 @@ void mod_sap_services_connections(mod_sap_services_t *services, sap_store_t *sto
 /* A Slack Web API caller over the child's HTTP client; cancel may be NULL. */
 void mod_sap_services_slack(mod_sap_services_t *services, volatile const int *cancel,
                             sap_slack_t *slack);
+
+/* Registers the notification jobs (mod_sap_dispatch_jobs.c). */
+void mod_sap_dispatch_jobs_register(sap_jobs_t *jobs);
 
 int mod_sap_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp);
 int mod_sap_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);

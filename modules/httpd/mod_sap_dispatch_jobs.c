@@ -1,0 +1,120 @@
+/* The notification jobs (sap_dispatch.h) wired to the child's services:
+ * each run builds the dispatcher's environment over the job's own store
+ * session and maps the core's answer to a job outcome. */
+#include <httpd.h>
+#include <http_log.h>
+
+#include "mod_sap_lifecycle.h"
+#include "mod_sap_workers.h"
+#include "sap_dispatch.h"
+
+APLOG_USE_MODULE(slack_approvals);
+
+typedef apr_status_t dispatch_fn(const sap_dispatch_env_t *env, apr_pool_t *pool,
+                                 const json_t *payload, const char **perror);
+
+/* Everything a dispatch needs lives on the job's pool. */
+typedef struct job_env_t {
+    sap_connections_t connections;
+    sap_slack_t slack;
+    sap_settings_env_t settings;
+    sap_dispatch_env_t dispatch;
+} job_env_t;
+
+static void job_env_build(sap_job_ctx_t *ctx, job_env_t *env)
+{
+    mod_sap_services_t *services = ctx->services;
+
+    mod_sap_services_connections(services, ctx->store, &env->connections);
+    mod_sap_services_slack(services, ctx->cancel, &env->slack);
+    env->settings.store = ctx->store;
+    env->settings.cache = services->cache;
+    env->settings.connections = &env->connections;
+    env->settings.slack = &env->slack;
+    env->dispatch.store = ctx->store;
+    env->dispatch.cache = services->cache;
+    env->dispatch.connections = &env->connections;
+    env->dispatch.slack = &env->slack;
+    env->dispatch.settings = &env->settings;
+    env->dispatch.http = services->http;
+    env->dispatch.mail_relay = services->conf->mail_relay;
+    env->dispatch.mail_from = services->conf->mail_from;
+    env->dispatch.lookups = services->lookups;
+    env->dispatch.cancel = ctx->cancel;
+}
+
+static sap_job_outcome_t outcome_of(sap_job_ctx_t *ctx, apr_status_t rv, const char *error)
+{
+    switch (rv) {
+    case APR_SUCCESS:
+        return SAP_JOB_DONE;
+    case APR_EINVAL:
+        ctx->error = error;
+        return SAP_JOB_FAILED;
+    default:
+        ctx->error = error ? error : "dispatch failed";
+        return SAP_JOB_RETRY;
+    }
+}
+
+static json_t *payload_of(sap_job_ctx_t *ctx)
+{
+    return json_loads(ctx->job->payload, 0, NULL);
+}
+
+static sap_job_outcome_t run(sap_job_ctx_t *ctx, dispatch_fn *fn)
+{
+    job_env_t env;
+    json_t *payload = payload_of(ctx);
+    const char *error = NULL;
+    apr_status_t rv;
+
+    if (!payload) {
+        ctx->error = "the job's payload is not JSON";
+        return SAP_JOB_FAILED;
+    }
+    job_env_build(ctx, &env);
+    rv = fn(&env.dispatch, ctx->pool, payload, &error);
+    json_decref(payload);
+    return outcome_of(ctx, rv, error);
+}
+
+static sap_job_outcome_t plan_job(sap_job_ctx_t *ctx)
+{
+    job_env_t env;
+    json_t *payload = payload_of(ctx);
+    apr_array_header_t *job_ids = NULL;
+    const char *error = NULL;
+    apr_status_t rv;
+    int i;
+
+    if (!payload) {
+        ctx->error = "the job's payload is not JSON";
+        return SAP_JOB_FAILED;
+    }
+    job_env_build(ctx, &env);
+    rv = sap_dispatch_plan(&env.dispatch, ctx->pool, payload, &job_ids, &error);
+    json_decref(payload);
+    /* The fast path: idle threads take the new jobs now, not at the next poll. */
+    for (i = 0; rv == APR_SUCCESS && i < job_ids->nelts; i++) {
+        mod_sap_workers_push(APR_ARRAY_IDX(job_ids, i, apr_int64_t));
+    }
+    return outcome_of(ctx, rv, error);
+}
+
+static sap_job_outcome_t recipient_job(sap_job_ctx_t *ctx)
+{
+    return run(ctx, sap_dispatch_recipient);
+}
+
+static sap_job_outcome_t channel_job(sap_job_ctx_t *ctx)
+{
+    return run(ctx, sap_dispatch_channel);
+}
+
+void mod_sap_dispatch_jobs_register(sap_jobs_t *jobs)
+{
+    sap_jobs_register(jobs, SAP_JOB_KIND_DISPATCH, plan_job);
+    sap_jobs_register(jobs, SAP_JOB_KIND_RECIPIENT, recipient_job);
+    sap_jobs_register(jobs, SAP_JOB_KIND_CHANNEL, channel_job);
+}

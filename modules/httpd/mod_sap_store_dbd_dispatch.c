@@ -1,0 +1,133 @@
+/* The store's SQL for engine events, dispatch plans and deliveries. */
+#include <apr_strings.h>
+#include <httpd.h>
+
+#include "mod_sap_store_dbd_int.h"
+
+#define SQL_EVENT_STORE      "sap_event_store"
+#define SQL_EVENT_GET        "sap_event_get"
+#define SQL_EVENT_PLAN       "sap_event_plan"
+#define SQL_DELIVERY_SEEN    "sap_delivery_seen"
+#define SQL_DELIVERY_RECORD  "sap_delivery_record"
+
+/* The kind of the job an event starts (mirrors SAP_JOB_KIND_DISPATCH). */
+#define DISPATCH_JOB_KIND "'event.dispatch'"
+
+const mod_sap_statement_t mod_sap_dispatch_statements[] = {
+    /* The event and its job in one statement, so one round trip makes it
+     * durable; a known event_id inserts nothing and returns no row. */
+    {SQL_EVENT_STORE, "WITH ev AS (INSERT INTO sap_engine_events "
+        "(event_id, type, product, approval_id, step_id, payload) "
+        "VALUES (%s, %s, %s, %s, %s, %s::jsonb) ON CONFLICT (event_id) DO NOTHING "
+        "RETURNING event_id) "
+        "INSERT INTO sap_jobs (kind, payload) SELECT " DISPATCH_JOB_KIND ", "
+        "jsonb_build_object('event_id', event_id) FROM ev RETURNING id"},
+    {SQL_EVENT_GET, "SELECT event_id, payload::text, " SQL_ISO("dispatched_at")
+        " FROM sap_engine_events WHERE event_id = %s"},
+    /* Plan and outcome together: a worker dying between them leaves either
+     * both or neither, and the dispatch job then runs again. */
+    {SQL_EVENT_PLAN, "WITH ev AS (UPDATE sap_engine_events SET dispatched_at = now(), outcome = %s "
+        "WHERE event_id = %s RETURNING event_id) "
+        "INSERT INTO sap_jobs (kind, payload) "
+        "SELECT j->>'kind', j->'payload' FROM ev, jsonb_array_elements(%s::jsonb) AS j "
+        "RETURNING id"},
+    {SQL_DELIVERY_SEEN, "SELECT 1 FROM sap_notification_history WHERE event_id = %s AND kind = %s "
+        "AND recipient = %s AND coalesce(delegate_of, '') = coalesce(%s, '') AND status <> 'UPDATED'"},
+    /* The message (when Slack gave a ts) and the history row at once. A
+     * row that is already there (a job run again) keeps the first. */
+    {SQL_DELIVERY_RECORD, "WITH msg AS (INSERT INTO sap_slack_messages (connection_id, channel_id, "
+        "ts, product, approval_id, step_id, recipient_account_id, recipient_slack_user, delegate_of, "
+        "kind, event_id, notification_type, recipient_email) "
+        "SELECT nullif(%s::bigint, 0), %s, %s, %s, %s, coalesce(%s, ''), %s, %s, %s, "
+        "CASE WHEN %s = 'channel' THEN 'channel' ELSE 'dm' END, %s, %s, %s "
+        "WHERE %s::text IS NOT NULL RETURNING id) "
+        "INSERT INTO sap_notification_history (event_id, product, notification_type, approval_id, "
+        "step_id, recipient, recipient_name, channel, connection_id, status, error, delegate_of, kind, "
+        "slack_user_id, fallback) "
+        "SELECT %s, %s, %s, %s, %s, %s, %s, %s, nullif(%s::bigint, 0), %s, %s, %s, %s, %s, %s "
+        "ON CONFLICT DO NOTHING"},
+};
+const apr_size_t mod_sap_dispatch_statement_count =
+    sizeof(mod_sap_dispatch_statements) / sizeof(mod_sap_dispatch_statements[0]);
+
+apr_status_t mod_sap_dbd_event_store(sap_store_t *store, const char *event_id, const char *type,
+                                     const char *product, const char *approval_id,
+                                     const char *step_id, const char *payload,
+                                     apr_int64_t *pjob_id)
+{
+    const char *args[] = {event_id, type, product, approval_id, step_id, payload};
+    const char *cols[1] = {NULL};
+    apr_status_t rv = mod_sap_dbd_select_row(store, store->pool, SQL_EVENT_STORE, 6, args, 1, cols);
+
+    if (rv == APR_NOTFOUND) {
+        return APR_EEXIST;
+    }
+    *pjob_id = mod_sap_dbd_int64(cols[0]);
+    return rv;
+}
+
+apr_status_t mod_sap_dbd_event_get(sap_store_t *store, apr_pool_t *pool, const char *event_id,
+                                   sap_event_record_t **pevent)
+{
+    const char *cols[3] = {NULL};
+    sap_event_record_t *event;
+    apr_status_t rv = mod_sap_dbd_select_row(store, pool, SQL_EVENT_GET, 1, &event_id, 3, cols);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    event = apr_pcalloc(pool, sizeof(*event));
+    event->event_id = cols[0];
+    event->payload = cols[1];
+    event->dispatched_at = cols[2];
+    *pevent = event;
+    return APR_SUCCESS;
+}
+
+static void collect_id(void *baton, apr_pool_t *pool, const char **cols)
+{
+    APR_ARRAY_PUSH((apr_array_header_t *)baton, apr_int64_t) = mod_sap_dbd_int64(cols[0]);
+}
+
+apr_status_t mod_sap_dbd_event_plan(sap_store_t *store, apr_pool_t *pool, const char *event_id,
+                                    const char *outcome, const char *jobs_json,
+                                    apr_array_header_t **pids)
+{
+    const char *args[] = {outcome, event_id, jobs_json};
+    apr_array_header_t *ids = apr_array_make(pool, 8, sizeof(apr_int64_t));
+    apr_status_t rv = mod_sap_dbd_select_each(store, pool, SQL_EVENT_PLAN, 3, args, 1,
+                                              collect_id, ids);
+
+    *pids = ids;
+    return rv;
+}
+
+apr_status_t mod_sap_dbd_delivery_seen(sap_store_t *store, const char *event_id, const char *kind,
+                                       const char *recipient, const char *delegate_of, int *pseen)
+{
+    const char *args[] = {event_id, kind, recipient, delegate_of};
+    const char *cols[1] = {NULL};
+    apr_status_t rv = mod_sap_dbd_select_row(store, store->pool, SQL_DELIVERY_SEEN, 4, args, 1,
+                                             cols);
+
+    *pseen = rv == APR_SUCCESS;
+    return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
+}
+
+apr_status_t mod_sap_dbd_delivery_record(sap_store_t *store, const sap_delivery_t *d)
+{
+    const char *connection = mod_sap_dbd_text(store->pool, d->connection_id);
+    const char *args[] = {
+        /* the message */
+        connection, d->channel, d->ts, d->product, d->approval_id, d->step_id,
+        d->recipient_account_id, d->slack_user_id, d->delegate_of, d->kind, d->event_id,
+        d->notification_type, d->recipient, d->ts,
+        /* the history row */
+        d->event_id, d->product, d->notification_type, d->approval_id, d->step_id,
+        d->recipient ? d->recipient : "", d->recipient_name, d->channel, connection, d->status,
+        d->error, d->delegate_of, d->kind, d->slack_user_id, d->fallback,
+    };
+
+    return mod_sap_dbd_query(store, SQL_DELIVERY_RECORD, (int)(sizeof(args) / sizeof(args[0])),
+                             args, NULL);
+}

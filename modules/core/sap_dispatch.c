@@ -27,6 +27,7 @@
 /* Cached look-up answer for an email with no Slack user. */
 #define LOOKUP_NOT_FOUND "-"
 #define SLACK_USERS_NOT_FOUND "users_not_found"
+#define SLACK_CHANNEL_NOT_FOUND "channel_not_found"
 
 #define STATUS_SENT   "SENT"
 #define STATUS_FAILED "FAILED"
@@ -418,9 +419,10 @@ static void lookup_user(event_ctx_t *ctx, slack_session_t *session, const char *
     }
 }
 
-/* conversations.open; the DM's id is stable per user, so it is cached. */
-static void open_dm(event_ctx_t *ctx, slack_session_t *session, const char *user_id,
-                    const char **pchannel, const char **pcode)
+/* conversations.open; the DM's id is stable per user, so it is cached
+ * (*pcached says the id came from the cache; fresh: ask Slack anyway). */
+static void open_dm(event_ctx_t *ctx, slack_session_t *session, const char *user_id, int fresh,
+                    const char **pchannel, int *pcached, const char **pcode)
 {
     const sap_dispatch_env_t *env = ctx->env;
     const char *key = cache_key(ctx, session, "dm", user_id);
@@ -429,8 +431,10 @@ static void open_dm(event_ctx_t *ctx, slack_session_t *session, const char *user
     sap_slack_result_t result = {0};
 
     *pcode = NULL;
-    if (key && sap_cache_get(env->cache, ctx->pool, key, &cached, NULL) == APR_SUCCESS) {
+    *pcached = 0;
+    if (key && !fresh && sap_cache_get(env->cache, ctx->pool, key, &cached, NULL) == APR_SUCCESS) {
         *pchannel = cached;
+        *pcached = 1;
         return;
     }
     apr_table_setn(args, "users", user_id);
@@ -477,8 +481,8 @@ static apr_status_t deliver_dm(event_ctx_t *ctx, slack_session_t *session,
     sap_delivery_t d;
     sap_rendered_t rendered;
     const char *user_id = NULL, *dm = NULL, *channel = NULL, *code = NULL;
-    json_t *message;
-    int seen = 0;
+    json_t *message = NULL;
+    int seen = 0, cached = 0;
     apr_status_t rv;
 
     if ((rv = already_done(ctx, SAP_KIND_DM, person, &seen, perror)) != APR_SUCCESS || seen) {
@@ -495,15 +499,20 @@ static apr_status_t deliver_dm(event_ctx_t *ctx, slack_session_t *session,
     lookup_user(ctx, session, person->email, &user_id, &code);
     if (!code) {
         d.slack_user_id = user_id;
-        open_dm(ctx, session, user_id, &dm, &code);
+        open_dm(ctx, session, user_id, 0, &dm, &cached, &code);
     }
     if (!code) {
         message = render_for(ctx, person, &rendered) == APR_SUCCESS
                   ? message_for(ctx, person, rendered.slack_body, NULL) : NULL;
-        if (!message) {
-            code = "template_invalid";
-        }
-        else {
+        code = message ? NULL : "template_invalid";
+    }
+    if (!code) {
+        post_message(ctx, session, dm, message, &channel, &d.ts, &code);
+    }
+    /* A remembered DM that Slack no longer knows: open it again, once. */
+    if (code && cached && !strcmp(code, SLACK_CHANNEL_NOT_FOUND)) {
+        open_dm(ctx, session, user_id, 1, &dm, &cached, &code);
+        if (!code) {
             post_message(ctx, session, dm, message, &channel, &d.ts, &code);
         }
     }

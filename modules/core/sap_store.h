@@ -182,6 +182,33 @@ typedef struct sap_delivery_t {
     const char *fallback;         /* FAILED: what became of the email fallback */
 } sap_delivery_t;
 
+/* A page of the notification history. NULL filters are not applied. */
+typedef struct sap_history_query_t {
+    const char *status;           /* "SENT", "UPDATED", "FAILED" */
+    const char *recipient;        /* a part of the recipient's email or name, any case */
+    const char *from, *to;        /* ISO 8601 times: created_at >= from, < to */
+    const char *sort;             /* SAP_HISTORY_SORT_* */
+    int descending;
+    int limit, offset;
+} sap_history_query_t;
+
+#define SAP_HISTORY_SORT_TIME      "created_at"
+#define SAP_HISTORY_SORT_RECIPIENT "recipient"
+#define SAP_HISTORY_SORT_STATUS    "status"
+#define SAP_HISTORY_SORT_TYPE      "notification_type"
+#define SAP_HISTORY_MAX_PAGE       200
+
+typedef struct sap_history_row_t {
+    apr_int64_t id;
+    const char *created_at;
+    const char *status, *kind, *notification_type, *product;
+    const char *event_id, *approval_id, *step_id;
+    const char *recipient, *recipient_name, *delegate_of, *slack_user_id;
+    const char *channel;
+    apr_int64_t connection_id;    /* 0: none (or deleted) */
+    const char *error, *fallback;
+} sap_history_row_t;
+
 typedef struct sap_store_ops_t {
     apr_status_t (*schema_version)(sap_store_t *store, int *pversion);
 
@@ -281,6 +308,12 @@ typedef struct sap_store_ops_t {
     /* The history row, and the Slack message when delivery->ts is set, in
      * one statement. */
     apr_status_t (*delivery_record)(sap_store_t *store, const sap_delivery_t *delivery);
+
+    /* apr_array_header_t of sap_history_row_t, and how many rows match
+     * the filters in all. */
+    apr_status_t (*history_list)(sap_store_t *store, apr_pool_t *pool,
+                                 const sap_history_query_t *query,
+                                 apr_array_header_t **prows, apr_int64_t *ptotal);
 
     /* ---- settings, definition overrides, templates ---- */
 

@@ -39,6 +39,7 @@ static const route_t routes[] = {
     {M_PUT,      "/admin/api/settings",           ROUTE_EXACT,  1, mod_sap_admin_settings_put},
     {M_GET,      "/admin/api/definitions",        ROUTE_EXACT,  1, mod_sap_admin_definitions_list},
     {ANY_METHOD, "/admin/api/definitions/",       ROUTE_SUBTREE, 1, mod_sap_admin_definition},
+    {M_GET,      "/admin/api/history",            ROUTE_EXACT,  1, mod_sap_admin_history_list},
     {M_GET,      "/admin/api/templates",          ROUTE_EXACT,  1, mod_sap_admin_templates_list},
     {ANY_METHOD, "/admin/api/templates/",         ROUTE_SUBTREE, 1, mod_sap_admin_template},
     /* Served by httpd (Alias): reaching the module means the Alias is missing. */

@@ -38,5 +38,6 @@ int mod_sap_admin_definitions_list(mod_sap_route_ctx_t *ctx);
 int mod_sap_admin_definition(mod_sap_route_ctx_t *ctx);
 int mod_sap_admin_templates_list(mod_sap_route_ctx_t *ctx);
 int mod_sap_admin_template(mod_sap_route_ctx_t *ctx);
+int mod_sap_admin_history_list(mod_sap_route_ctx_t *ctx);
 
 #endif

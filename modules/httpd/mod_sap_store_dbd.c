@@ -525,6 +525,7 @@ static const sap_store_ops_t dbd_store_ops = {
     .event_plan = mod_sap_dbd_event_plan,
     .delivery_seen = mod_sap_dbd_delivery_seen,
     .delivery_record = mod_sap_dbd_delivery_record,
+    .history_list = mod_sap_dbd_history_list,
     .settings_get = mod_sap_dbd_settings_get,
     .settings_put = mod_sap_dbd_settings_put,
     .definition_get = mod_sap_dbd_definition_get,

@@ -9,6 +9,26 @@
 #define SQL_EVENT_PLAN       "sap_event_plan"
 #define SQL_DELIVERY_SEEN    "sap_delivery_seen"
 #define SQL_DELIVERY_RECORD  "sap_delivery_record"
+#define SQL_HISTORY_PREFIX   "sap_history_by_"
+
+/* The history page: filters that are NULL do not apply; the total of
+ * matching rows comes with every row (a window count). The order cannot be
+ * a parameter: one statement per sort key and direction, id breaking ties
+ * so pages do not overlap. */
+#define HISTORY_COLUMNS \
+    "id, " SQL_ISO("created_at") ", status, kind, notification_type, product, event_id, " \
+    "approval_id, step_id, recipient, recipient_name, delegate_of, slack_user_id, channel, " \
+    "coalesce(connection_id, 0), error, fallback, count(*) OVER ()"
+#define HISTORY_NCOLS 18
+#define HISTORY_SELECT(key, dir) \
+    {SQL_HISTORY_PREFIX key "_" dir, "SELECT " HISTORY_COLUMNS " FROM sap_notification_history " \
+     "WHERE (%s::text IS NULL OR status = %s) " \
+     "AND (%s::text IS NULL OR strpos(lower(recipient || ' ' || coalesce(recipient_name, '')), " \
+     "lower(%s)) > 0) " \
+     "AND (%s::timestamptz IS NULL OR created_at >= %s::timestamptz) " \
+     "AND (%s::timestamptz IS NULL OR created_at < %s::timestamptz) " \
+     "ORDER BY " key " " dir ", id " dir " LIMIT %s::int OFFSET %s::int"}
+#define HISTORY_BOTH(key) HISTORY_SELECT(key, "ASC"), HISTORY_SELECT(key, "DESC")
 
 /* The kind of the job an event starts (mirrors SAP_JOB_KIND_DISPATCH). */
 #define DISPATCH_JOB_KIND "'event.dispatch'"
@@ -46,6 +66,10 @@ const mod_sap_statement_t mod_sap_dispatch_statements[] = {
         "slack_user_id, fallback) "
         "SELECT %s, %s, %s, %s, %s, %s, %s, %s, nullif(%s::bigint, 0), %s, %s, %s, %s, %s, %s "
         "ON CONFLICT DO NOTHING"},
+    HISTORY_BOTH(SAP_HISTORY_SORT_TIME),
+    HISTORY_BOTH(SAP_HISTORY_SORT_RECIPIENT),
+    HISTORY_BOTH(SAP_HISTORY_SORT_STATUS),
+    HISTORY_BOTH(SAP_HISTORY_SORT_TYPE),
 };
 const apr_size_t mod_sap_dispatch_statement_count =
     sizeof(mod_sap_dispatch_statements) / sizeof(mod_sap_dispatch_statements[0]);
@@ -130,4 +154,54 @@ apr_status_t mod_sap_dbd_delivery_record(sap_store_t *store, const sap_delivery_
 
     return mod_sap_dbd_query(store, SQL_DELIVERY_RECORD, (int)(sizeof(args) / sizeof(args[0])),
                              args, NULL);
+}
+
+typedef struct history_page_t {
+    apr_array_header_t *rows;
+    apr_int64_t total;
+} history_page_t;
+
+static void collect_history(void *baton, apr_pool_t *pool, const char **cols)
+{
+    history_page_t *page = baton;
+    sap_history_row_t *row = apr_array_push(page->rows);
+
+    row->id = mod_sap_dbd_int64(cols[0]);
+    row->created_at = cols[1];
+    row->status = cols[2];
+    row->kind = cols[3];
+    row->notification_type = cols[4];
+    row->product = cols[5];
+    row->event_id = cols[6];
+    row->approval_id = cols[7];
+    row->step_id = cols[8];
+    row->recipient = cols[9];
+    row->recipient_name = cols[10];
+    row->delegate_of = cols[11];
+    row->slack_user_id = cols[12];
+    row->channel = cols[13];
+    row->connection_id = mod_sap_dbd_int64(cols[14]);
+    row->error = cols[15];
+    row->fallback = cols[16];
+    page->total = mod_sap_dbd_int64(cols[17]);
+}
+
+apr_status_t mod_sap_dbd_history_list(sap_store_t *store, apr_pool_t *pool,
+                                      const sap_history_query_t *q,
+                                      apr_array_header_t **prows, apr_int64_t *ptotal)
+{
+    const char *label = apr_pstrcat(pool, SQL_HISTORY_PREFIX, q->sort, q->descending ? "_DESC"
+                                    : "_ASC", NULL);
+    const char *args[] = {
+        q->status, q->status, q->recipient, q->recipient, q->from, q->from, q->to, q->to,
+        apr_itoa(pool, q->limit), apr_itoa(pool, q->offset),
+    };
+    history_page_t page = {apr_array_make(pool, q->limit > 0 ? q->limit : 1,
+                                          sizeof(sap_history_row_t)), 0};
+    apr_status_t rv = mod_sap_dbd_select_each(store, pool, label, 10, args, HISTORY_NCOLS,
+                                              collect_history, &page);
+
+    *prows = page.rows;
+    *ptotal = page.total;
+    return rv;
 }

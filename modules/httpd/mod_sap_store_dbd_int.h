@@ -89,6 +89,9 @@ apr_status_t mod_sap_dbd_event_plan(sap_store_t *store, apr_pool_t *pool, const 
 apr_status_t mod_sap_dbd_delivery_seen(sap_store_t *store, const char *event_id, const char *kind,
                                        const char *recipient, const char *delegate_of, int *pseen);
 apr_status_t mod_sap_dbd_delivery_record(sap_store_t *store, const sap_delivery_t *delivery);
+apr_status_t mod_sap_dbd_history_list(sap_store_t *store, apr_pool_t *pool,
+                                      const sap_history_query_t *query,
+                                      apr_array_header_t **prows, apr_int64_t *ptotal);
 
 /* ---- settings, definition overrides, templates (mod_sap_store_dbd_settings.c) ---- */
 

@@ -47,7 +47,7 @@ is $page->{total}, 1, 'by name too';
 is $page->{total}, 10, 'a date range: one day';
 ok !grep({ $_->{created_at} !~ /^2026-11-02T/ } @{ $page->{rows} }), 'that day only';
 ($res, $page) = page('?from=2026-11-02T12:05:00Z&status=SENT');
-is $page->{total}, 13, 'filters combine';
+is $page->{total}, 10, 'filters combine';
 
 ($res, $page) = page('?sort=recipient&order=asc&limit=5');
 is_deeply [ map { $_->{recipient} } @{ $page->{rows} } ], [ map { sprintf 'r%02d@example.com', $_ } 0 .. 4 ],

@@ -24,11 +24,13 @@
 #define MAX_OFFSET   1000000
 #define MAX_RECIPIENT_FILTER 254
 
+/* Sends the 400 and returns its status (not OK: the caller stops). */
 static int bad_query(request_rec *r, const char *param, const char *message)
 {
-    return mod_sap_http_send_json(r, HTTP_BAD_REQUEST,
-                                  json_pack("{s:s, s:s, s:s}", SAP_JK_ERROR, "invalid_query",
-                                            "field", param, SAP_JK_MESSAGE, message));
+    mod_sap_http_send_json(r, HTTP_BAD_REQUEST,
+                           json_pack("{s:s, s:s, s:s}", SAP_JK_ERROR, "invalid_query",
+                                     "field", param, SAP_JK_MESSAGE, message));
+    return HTTP_BAD_REQUEST;
 }
 
 static int one_of(const char *value, const char *const *allowed)

@@ -20,15 +20,18 @@
     "approval_id, step_id, recipient, recipient_name, delegate_of, slack_user_id, channel, " \
     "coalesce(connection_id, 0), error, fallback, count(*) OVER ()"
 #define HISTORY_NCOLS 18
-#define HISTORY_SELECT(key, dir) \
-    {SQL_HISTORY_PREFIX key "_" dir, "SELECT " HISTORY_COLUMNS " FROM sap_notification_history " \
+#define HISTORY_SELECT_AS(label, key, dir) \
+    {label, "SELECT " HISTORY_COLUMNS " FROM sap_notification_history " \
      "WHERE (%s::text IS NULL OR status = %s) " \
      "AND (%s::text IS NULL OR strpos(lower(recipient || ' ' || coalesce(recipient_name, '')), " \
      "lower(%s)) > 0) " \
      "AND (%s::timestamptz IS NULL OR created_at >= %s::timestamptz) " \
      "AND (%s::timestamptz IS NULL OR created_at < %s::timestamptz) " \
      "ORDER BY " key " " dir ", id " dir " LIMIT %s::int OFFSET %s::int"}
-#define HISTORY_BOTH(key) HISTORY_SELECT(key, "ASC"), HISTORY_SELECT(key, "DESC")
+/* Labels in lower case: PostgreSQL folds the name PREPARE gives them. */
+#define HISTORY_SELECT_DIR(key, dir, label_dir) \
+    HISTORY_SELECT_AS(SQL_HISTORY_PREFIX key "_" label_dir, key, dir)
+#define HISTORY_BOTH(key) HISTORY_SELECT_DIR(key, "ASC", "asc"), HISTORY_SELECT_DIR(key, "DESC", "desc")
 
 /* The kind of the job an event starts (mirrors SAP_JOB_KIND_DISPATCH). */
 #define DISPATCH_JOB_KIND "'event.dispatch'"
@@ -190,8 +193,8 @@ apr_status_t mod_sap_dbd_history_list(sap_store_t *store, apr_pool_t *pool,
                                       const sap_history_query_t *q,
                                       apr_array_header_t **prows, apr_int64_t *ptotal)
 {
-    const char *label = apr_pstrcat(pool, SQL_HISTORY_PREFIX, q->sort, q->descending ? "_DESC"
-                                    : "_ASC", NULL);
+    const char *label = apr_pstrcat(pool, SQL_HISTORY_PREFIX, q->sort, q->descending ? "_desc"
+                                    : "_asc", NULL);
     const char *args[] = {
         q->status, q->status, q->recipient, q->recipient, q->from, q->from, q->to, q->to,
         apr_itoa(pool, q->limit), apr_itoa(pool, q->offset),

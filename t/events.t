@@ -50,7 +50,7 @@ my @invalid = (
      sub { $_[0]{type} = 'approver_reassigned'; $_[0]{reassigned} = { from => { account_id => 'u-3' } } }],
 );
 
-plan tests => 24 + 2 * @missing + 2 * @invalid;
+plan tests => 25 + 2 * @missing + 2 * @invalid;
 
 reset_connections();   # no workspace: the mechanism is native
 sub count_events { psql('SELECT count(*) FROM sap_engine_events') }

@@ -4,6 +4,7 @@
 # decisions, mechanism email and native, and the stored messages.
 use strict;
 use warnings FATAL => 'all';
+use utf8;
 use Apache::Test qw(-withtestmore);
 use JSON::PP;
 use lib 't/lib';
@@ -11,7 +12,7 @@ use SAP::Test qw(psql psql_rows admin_request json_of wait_until);
 use SAP::Slack qw(slack_control slack_calls slack_reset install_team reset_connections);
 use SAP::Engine qw(sample_event post_event history_rows wait_history smtp_messages smtp_reset);
 
-plan tests => 95;
+plan tests => 108;
 
 my @types = qw(approval_requested approval_reminder decision_recorded step_completed approval_completed
                step_expired approver_reassigned approval_archived approval_deleted approval_outdated);
@@ -60,6 +61,23 @@ sub blocks_of {
     my ($call) = @_;
     my $blocks = $call ? $call->{args}{blocks} : [];
     return ref $blocks ? $blocks : decode_json($blocks // '[]');
+}
+# The top-level text and every mrkdwn text object: what Slack parses for
+# mentions and links (plain_text is shown as it is).
+sub mrkdwn_of {
+    my ($args) = @_;
+    my @texts = ($args->{text} // '');
+    my $walk;
+    $walk = sub {
+        my ($node) = @_;
+        if (ref $node eq 'HASH') {
+            push @texts, $node->{text} if ($node->{type} // '') eq 'mrkdwn' && defined $node->{text};
+            $walk->($_) for values %$node;
+        }
+        elsif (ref $node eq 'ARRAY') { $walk->($_) for @$node }
+    };
+    $walk->(ref $args->{blocks} ? $args->{blocks} : decode_json($args->{blocks} // '[]'));
+    return join "\n", @texts;
 }
 sub blocks_text { my ($args) = @_; return JSON::PP->new->canonical->encode([$args->{text}, $args->{blocks}]) }
 
@@ -267,17 +285,18 @@ settings(delivery_mode => 'dm');
     smtp_reset();
     slack_control('DELETE', 'calls');
     slack_control('POST', 'tokens/revoke', { token => $token });
-    my $event = sample_event(recipients => [ recipient('u-3', 'Cy'), recipient('u-7', 'Hal') ]);
-    $event->{recipients}[0]{email} = 'cy.other@example.com';   # not cached: asks Slack
-    ok send_and_wait($event, 2), 'the token was revoked';
+    # one job: the approver (not cached, so Slack is asked) and two delegates (cached)
+    my $event = sample_event(recipients => [ recipient('u-3', 'Cy', delegates => [ person('u-4', 'Di'), person('u-6', 'Ed') ]) ]);
+    $event->{recipients}[0]{email} = 'cy.other@example.com';
+    ok send_and_wait($event, 3), 'the token was revoked';
     is_deeply [ map { join ' ', @{$_}[2 .. 4] } history_rows($event->{event_id}) ],
-        ['FAILED token_revoked sent', 'FAILED token_revoked sent'], 'both FAILED, both emailed';
-    is scalar(slack_calls('users.lookupByEmail')) + scalar(slack_calls('chat.postMessage')), 1,
+        [ ('FAILED token_revoked sent') x 3 ], 'all FAILED, all emailed';
+    is scalar(grep { $_->{method} =~ /^(users|conversations|chat)\./ } @{ slack_control('GET', 'calls')->{calls} }), 1,
        'the rest of the batch made no Slack call after the revocation';
     is psql("SELECT status FROM sap_connections WHERE team_id = 'T0DISPATCH'"), 'revoked', 'the connection is marked';
     is psql("SELECT count(*) FROM sap_instance_errors WHERE team_id = 'T0DISPATCH' AND resolved_at IS NULL"), 1,
        'the admin sees an instance error';
-    is scalar(smtp_messages()), 2, 'two emails';
+    is scalar(smtp_messages()), 3, 'three emails';
     my $later = sample_event(recipients => [ recipient('u-3', 'Cy') ]);
     ok send_and_wait($later, 1), 'a later event';
     is_deeply statuses($later->{event_id}), ['dm cy@example.com FAILED connection_inactive sent'],
@@ -289,14 +308,16 @@ $token = world();
 settings(mechanism => 'slack', delivery_mode => 'dm');
 {
     my $event = sample_event(type => 'decision_recorded', recipients => [ recipient('u-3', 'Cy') ],
-        decision => { by => person('u-2', 'Bo <!everyone>'), on_behalf_of => undef, decision => 'rejected',
+        decision => { by => { account_id => 'u-2', display_name => 'Bo <!everyone>', email => 'bo@example.com' },
+                      on_behalf_of => undef, decision => 'rejected',
                       comment => '<!here> see <https://evil.example|this> & that', votes => [] });
     $event->{approval}{name} = '<!channel> budget';
     $event->{approval}{subject}{title} = '<@U0CY> & friends';
     ok send_and_wait($event, 1), 'an event full of mrkdwn';
     my ($post) = slack_calls('chat.postMessage');
-    my $all = blocks_text($post->{args});
-    unlike $all, qr/<!channel>|<!here>|<!everyone>|<\@U0CY>|<https:\/\/evil/, 'no mention or link got through';
+    my $all = mrkdwn_of($post->{args});
+    unlike $all, qr/<!channel>|<!here>|<!everyone>|<\@U0CY>|<https:\/\/evil/,
+           'no mention or link got through in any mrkdwn text';
     like $all, qr/&lt;!channel&gt;/, 'they are shown as text';
 
     my $tpl = admin_request('PUT', '/admin/api/templates/jira/step_completed', json => {

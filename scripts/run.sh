@@ -79,6 +79,8 @@ mod_slack_approvals sandbox is running (Ctrl-C stops everything):
                       http://127.0.0.1:8080/slack-approvals/admin/api/probes
   fake Slack:    http://127.0.0.1:$SAP_FAKE_SLACK_PORT/api   (control: /_control/calls)
   fake engine:   http://127.0.0.1:$SAP_FAKE_ENGINE_PORT     (control: /_control/decisions)
+  an event:      scripts/sandbox-event [TYPE] [PRODUCT]   (connect the Sandbox workspace first; then see
+                 the fake Slack's /_control/messages and …/admin/api/history)
   SMTP sink:     smtp://127.0.0.1:$SAP_FAKE_SMTP_PORT   (messages: http://127.0.0.1:$SAP_FAKE_SMTP_CONTROL_PORT/_control/messages)
   PostgreSQL:    psql "$SAP_TEST_DBPARAMS"
   data:          $pg_dir (kept between runs)

@@ -39,6 +39,7 @@ typedef struct event_ctx_t {
     const char *event_id;
     json_t *event;                 /* owned: released with the pool */
     const char *type, *product, *approval_id, *step_id;
+    const char *dispatched_at;     /* set once the event was planned */
     sap_template_t tpl;
 } event_ctx_t;
 
@@ -103,6 +104,7 @@ static apr_status_t event_load(const sap_dispatch_env_t *env, apr_pool_t *pool,
         return store_failed(perror, "cannot read the event");
     }
     ctx->event = pool_json(pool, json_loads(record->payload, 0, NULL));
+    ctx->dispatched_at = record->dispatched_at;
     ctx->type = sap_json_path_str(ctx->event, "type");
     ctx->product = sap_json_path_str(ctx->event, "product");
     ctx->approval_id = sap_json_path_str(ctx->event, "approval.id");
@@ -593,7 +595,6 @@ apr_status_t sap_dispatch_plan(const sap_dispatch_env_t *env, apr_pool_t *pool,
     event_ctx_t ctx;
     sap_settings_t *settings = NULL;
     sap_target_t target;
-    sap_event_record_t *record = NULL;
     json_t *jobs = pool_json(pool, json_array());
     const char *outcome;
     char *jobs_text;
@@ -604,8 +605,7 @@ apr_status_t sap_dispatch_plan(const sap_dispatch_env_t *env, apr_pool_t *pool,
         return rv;
     }
     /* Planned already: this job ran before and lost its lease after. */
-    if (env->store->ops->event_get(env->store, pool, ctx.event_id, &record) == APR_SUCCESS
-        && record->dispatched_at) {
+    if (ctx.dispatched_at) {
         return APR_SUCCESS;
     }
     if ((rv = settings_and_target(&ctx, &settings, &target, perror)) != APR_SUCCESS) {

@@ -5,6 +5,7 @@
 #include "sap_connections.h"
 #include "sap_json_keys.h"
 #include "sap_log.h"
+#include "sap_settings.h"
 #include "sap_slack.h"
 #include "sap_token_crypto.h"
 
@@ -67,6 +68,11 @@ apr_status_t sap_connections_install(const sap_connections_t *env, apr_pool_t *p
     rv = env->store->ops->connection_install(env->store, &install, result);
     if (rv == APR_SUCCESS && result->outcome != SAP_INSTALL_LIMIT) {
         sap_connections_forget(env, pool, result->connection_id);
+    }
+    if (rv == APR_SUCCESS && result->mechanism_switched) {
+        /* the store switched the notification mechanism to Slack */
+        sap_cache_remove(env->cache, pool, sap_cache_key(pool, SAP_SETTINGS_CACHE_AREA,
+                                                         SAP_SETTINGS_CACHE_ID));
     }
     return rv;
 }

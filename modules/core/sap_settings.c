@@ -1339,3 +1339,26 @@ leave:
     json_decref(event);
     return rv;
 }
+
+apr_status_t sap_settings_forget_all(const sap_settings_env_t *env, apr_pool_t *pool,
+                                     int *pdropped)
+{
+    apr_array_header_t *definitions = NULL;
+    apr_status_t rv = env->store->ops->definition_list(env->store, pool, &definitions);
+    int p, t, i;
+
+    *pdropped = 1;
+    sap_cache_remove(env->cache, pool, settings_key(pool));
+    for (p = 0; p < 2; p++) {
+        for (t = 0; t < SAP_NOTIFICATION_TYPE_COUNT; t++, (*pdropped)++) {
+            sap_cache_remove(env->cache, pool,
+                             template_key(pool, sap_products[p], sap_notification_types[t]));
+        }
+    }
+    for (i = 0; rv == APR_SUCCESS && i < definitions->nelts; i++, (*pdropped)++) {
+        const sap_definition_t *each = &APR_ARRAY_IDX(definitions, i, sap_definition_t);
+
+        sap_cache_remove(env->cache, pool, definition_key(pool, each->product, each->definition_id));
+    }
+    return rv;
+}

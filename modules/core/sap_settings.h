@@ -212,4 +212,10 @@ apr_status_t sap_settings_templates_json(const sap_settings_env_t *env, apr_pool
  * bytes of UTF-8 without control characters. */
 int sap_settings_definition_id_valid(const char *definition_id);
 
+/* Drops every cached read of this file (the settings, each stored
+ * definition override, all templates) after hand edits in SQL; *pdropped
+ * counts the entries tried. */
+apr_status_t sap_settings_forget_all(const sap_settings_env_t *env, apr_pool_t *pool,
+                                     int *pdropped);
+
 #endif

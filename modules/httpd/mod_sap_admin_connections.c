@@ -17,6 +17,7 @@
 #include "mod_sap_router.h"
 #include "mod_sap_store_dbd.h"
 #include "sap_connections.h"
+#include "sap_settings.h"
 #include "sap_json_keys.h"
 #include "sap_oauth.h"
 #include "sap_slack.h"
@@ -444,25 +445,34 @@ int mod_sap_admin_settings_unserved(mod_sap_route_ctx_t *ctx)
 }
 
 /* DELETE /admin/api/diagnostics/cache: drops this node's cached connection
- * list and tokens, for an operator who changed sap_connections directly in
- * the database (every change through the module does this by itself). */
+ * list and tokens, settings, definition overrides and templates, for an
+ * operator who changed them directly in the database (every change through
+ * the module does this by itself). Slack user look-ups stay: they describe
+ * Slack, not our tables. */
 int mod_sap_admin_cache_flush(mod_sap_route_ctx_t *ctx)
 {
     request_rec *r = ctx->r;
     conn_request_t req;
+    sap_settings_env_t settings = {0};
     apr_array_header_t *all = NULL;
-    int i, status;
+    int i, status, settings_dropped = 0;
 
     if ((status = open_request(ctx, &req)) != OK) {
         return status;
     }
-    if (req.store->ops->connection_list(req.store, r->pool, &all) != APR_SUCCESS) {
+    settings.store = req.store;
+    settings.cache = req.services->cache;
+    if (req.store->ops->connection_list(req.store, r->pool, &all) != APR_SUCCESS
+        || sap_settings_forget_all(&settings, r->pool, &settings_dropped) != APR_SUCCESS) {
         return unavailable(r);
     }
     sap_connections_forget(&req.env, r->pool, 0);
     for (i = 0; i < all->nelts; i++) {
         sap_connections_forget(&req.env, r->pool, APR_ARRAY_IDX(all, i, sap_connection_t).id);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "cached connections dropped by %s", r->user);
-    return mod_sap_http_send_json(r, HTTP_OK, json_pack("{s:i}", "flushed_connections", all->nelts));
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "cached connections and settings dropped by %s",
+                  r->user);
+    return mod_sap_http_send_json(r, HTTP_OK, json_pack("{s:i, s:i}", "flushed_connections",
+                                                        all->nelts, "flushed_settings",
+                                                        settings_dropped));
 }

@@ -106,9 +106,13 @@ static int read_object(request_rec *r, int empty_ok, json_t **pjson)
     return mod_sap_http_parse_json(r, &body, pjson);
 }
 
-static const char *or_none(const char *text)
+/* "C0123 (#approvals)", or "none" */
+static const char *channel_text(apr_pool_t *pool, const char *id, const char *name)
 {
-    return text ? text : "(none)";
+    if (!id) {
+        return "none";
+    }
+    return name && strcmp(name, id) ? apr_psprintf(pool, "%s (%s)", id, name) : id;
 }
 
 /* ---- global settings ---- */
@@ -158,9 +162,9 @@ int mod_sap_admin_settings_put(mod_sap_route_ctx_t *ctx)
         return send_problem(r, &problem);
     }
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "notification settings changed by %s: "
-                  "mechanism %s, delivery mode %s, default channel %s (%s)", r->user,
-                  settings->mechanism, settings->delivery_mode, or_none(settings->default_channel),
-                  or_none(settings->default_channel_name));
+                  "mechanism %s, delivery mode %s, default channel %s", r->user,
+                  settings->mechanism, settings->delivery_mode,
+                  channel_text(r->pool, settings->default_channel, settings->default_channel_name));
     return send_settings(&req, settings);
 }
 
@@ -309,9 +313,12 @@ static int definition_put(settings_request_t *req, const char *product, const ch
         return send_problem(r, &problem);
     }
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "definition override %s/%s set by %s: "
-                  "connection %" APR_INT64_T_FMT ", channel %s (%s)", product, id, r->user,
-                  definition->connection_id, or_none(definition->channel),
-                  or_none(definition->channel_name));
+                  "workspace %s, channel %s", product, id, r->user,
+                  definition->connection_id
+                      ? apr_psprintf(r->pool, "%" APR_INT64_T_FMT, definition->connection_id)
+                      : "default",
+                  definition->channel ? channel_text(r->pool, definition->channel,
+                                                     definition->channel_name) : "default");
     if (sap_settings_get(&req->env, r->pool, &settings) != APR_SUCCESS) {
         return unavailable(r);
     }

@@ -114,3 +114,4 @@ test-asan:
 
 bench:
 	bash bench/run.sh
+	bash bench/dispatch.sh

@@ -995,6 +995,46 @@ static apr_status_t definition_connection(const sap_settings_env_t *env, apr_poo
     return APR_SUCCESS;
 }
 
+/* connection_id is absent, null or a positive number. */
+static apr_status_t connection_id_typed(const json_t *body, sap_settings_problem_t *problem)
+{
+    const json_t *value = json_object_get(body, SAP_SK_CONNECTION_ID);
+
+    if (value && !json_is_null(value)
+        && (!json_is_integer(value) || json_integer_value(value) <= 0)) {
+        return invalid(problem, SAP_SK_CONNECTION_ID, "connection_id must be a connection's id "
+                       "(a positive number) or null for the default workspace.");
+    }
+    return APR_SUCCESS;
+}
+
+/* The override's channel: the stored one when it names the same channel of
+ * the same workspace, else checked against Slack (a notice is posted). */
+static apr_status_t definition_channel(const sap_settings_env_t *env, apr_pool_t *pool,
+                                       const sap_definition_t *existing, const char *typed,
+                                       sap_definition_t *next, sap_settings_problem_t *problem)
+{
+    const char *notice, *channel_id = NULL;
+    apr_status_t rv;
+
+    if (existing && existing->connection_id == next->connection_id
+        && same_channel(typed, existing->channel, existing->channel_name)) {
+        next->channel = existing->channel;
+        next->channel_name = existing->channel_name;
+        return APR_SUCCESS;
+    }
+    notice = apr_psprintf(pool, "This channel will receive approval notifications from Slack "
+                          "Approvals for the %s definition %s.", next->product,
+                          sap_mrkdwn_escape(pool, next->definition_id));
+    if ((rv = channel_check(env, pool, next->connection_id, typed, SAP_SK_CHANNEL, notice,
+                            &channel_id, problem)) != APR_SUCCESS) {
+        return rv;
+    }
+    next->channel = channel_id;
+    next->channel_name = typed;
+    return APR_SUCCESS;
+}
+
 apr_status_t sap_settings_definition_put(const sap_settings_env_t *env, apr_pool_t *pool,
                                          const char *product, const char *definition_id,
                                          const json_t *body, const char *admin_user,
@@ -1003,12 +1043,12 @@ apr_status_t sap_settings_definition_put(const sap_settings_env_t *env, apr_pool
 {
     const json_t *channel_value = json_object_get(body, SAP_SK_CHANNEL);
     sap_definition_t *existing = NULL, next;
-    const char *typed = NULL, *channel_id = NULL;
-    apr_int64_t connection_id = 0;
+    const char *typed = NULL;
     apr_status_t rv;
 
     *pdefinition = NULL;
     memset(problem, 0, sizeof(*problem));
+    memset(&next, 0, sizeof(next));
     if ((rv = definition_address(pool, product, definition_id, problem)) != APR_SUCCESS) {
         return rv;
     }
@@ -1017,24 +1057,17 @@ apr_status_t sap_settings_definition_put(const sap_settings_env_t *env, apr_pool
     }
     if ((rv = check_keys(pool, body, definition_taken, definition_shown, problem)) != APR_SUCCESS
         || (channel_value && (rv = channel_typed(pool, channel_value, SAP_SK_CHANNEL, &typed,
-                                                 problem)) != APR_SUCCESS)) {
+                                                 problem)) != APR_SUCCESS)
+        || (rv = connection_id_typed(body, problem)) != APR_SUCCESS) {
         return rv;
     }
-    /* The type of connection_id before anything is read. */
-    if (json_object_get(body, SAP_SK_CONNECTION_ID)
-        && !json_is_null(json_object_get(body, SAP_SK_CONNECTION_ID))
-        && (!json_is_integer(json_object_get(body, SAP_SK_CONNECTION_ID))
-            || json_integer_value(json_object_get(body, SAP_SK_CONNECTION_ID)) <= 0)) {
-        return invalid(problem, SAP_SK_CONNECTION_ID, "connection_id must be a connection's id "
-                       "(a positive number) or null for the default workspace.");
-    }
-    if (!typed && (!json_object_get(body, SAP_SK_CONNECTION_ID)
-                   || json_is_null(json_object_get(body, SAP_SK_CONNECTION_ID)))) {
+    if (!typed && !json_is_integer(json_object_get(body, SAP_SK_CONNECTION_ID))) {
         return problem_set(problem, SAP_PROBLEM_INVALID, "nothing_to_override", NULL,
                            "An override names a connection_id, a channel or both; to go back "
                            "to the defaults, DELETE the override.");
     }
-    if ((rv = definition_connection(env, pool, body, &connection_id, problem)) != APR_SUCCESS) {
+    if ((rv = definition_connection(env, pool, body, &next.connection_id, problem))
+        != APR_SUCCESS) {
         return rv;
     }
     rv = env->store->ops->definition_get(env->store, pool, product, definition_id, &existing);
@@ -1044,37 +1077,19 @@ apr_status_t sap_settings_definition_put(const sap_settings_env_t *env, apr_pool
     else if (rv != APR_SUCCESS) {
         return store_failed(problem, rv);
     }
-    memset(&next, 0, sizeof(next));
     next.product = product;
     next.definition_id = definition_id;
-    next.connection_id = connection_id;
     next.updated_by = admin_user;
-    if (typed) {
-        if (existing && existing->connection_id == connection_id
-            && same_channel(typed, existing->channel, existing->channel_name)) {
-            next.channel = existing->channel;
-            next.channel_name = existing->channel_name;
-        }
-        else {
-            const char *notice = apr_psprintf(pool, "This channel will receive approval "
-                                              "notifications from Slack Approvals for the %s "
-                                              "definition %s.", product,
-                                              sap_mrkdwn_escape(pool, definition_id));
-
-            if ((rv = channel_check(env, pool, connection_id, typed, SAP_SK_CHANNEL, notice,
-                                    &channel_id, problem)) != APR_SUCCESS) {
-                return rv;
-            }
-            next.channel = channel_id;
-            next.channel_name = typed;
-        }
+    if (typed && (rv = definition_channel(env, pool, existing, typed, &next, problem))
+                 != APR_SUCCESS) {
+        return rv;
     }
     rv = env->store->ops->definition_put(env->store, &next);
     sap_cache_remove(env->cache, pool, definition_key(pool, product, definition_id));
-    if (rv != APR_SUCCESS) {
-        return store_failed(problem, rv);
+    if (rv == APR_SUCCESS) {
+        rv = env->store->ops->definition_get(env->store, pool, product, definition_id,
+                                             pdefinition);
     }
-    rv = env->store->ops->definition_get(env->store, pool, product, definition_id, pdefinition);
     if (rv != APR_SUCCESS) {
         *pdefinition = NULL;
         return store_failed(problem, rv);

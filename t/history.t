@@ -7,7 +7,7 @@ use LWP::UserAgent;
 use lib 't/lib';
 use SAP::Test qw(psql admin_request json_of);
 
-plan tests => 27;
+plan tests => 30;
 
 psql('DELETE FROM sap_notification_history');
 # 30 rows: 3 days × 10; every third FAILED; recipients r00 … r29
@@ -48,6 +48,8 @@ is $page->{total}, 10, 'a date range: one day';
 ok !grep({ $_->{created_at} !~ /^2026-11-02T/ } @{ $page->{rows} }), 'that day only';
 ($res, $page) = page('?from=2026-11-02T12:05:00Z&status=SENT');
 is $page->{total}, 10, 'filters combine';
+($res, $page) = page('?from=2026-11-02T14:05:00%2B02:00&status=SENT');
+is $page->{total}, 10, 'a time with an offset';
 
 ($res, $page) = page('?sort=recipient&order=asc&limit=5');
 is_deeply [ map { $_->{recipient} } @{ $page->{rows} } ], [ map { sprintf 'r%02d@example.com', $_ } 0 .. 4 ],
@@ -60,6 +62,7 @@ is_deeply [ map { $_->{recipient} } @{ $page->{rows} } ], [ map { sprintf 'r%02d
 is $page->{rows}[0]{status}, 'FAILED', 'sorted by status';
 
 for my $bad (['?status=LOST', 'status'], ['?from=yesterday', 'from'], ['?to=2026-13-01', 'to'],
+             ['?from=2026-02-30', 'from'], ['?to=2026-11-02T12:05:00%2B02:00x', 'to'],
              ['?sort=error', 'sort'], ['?order=up', 'order'], ['?limit=0', 'limit'], ['?limit=201', 'limit']) {
     ($res, $page) = page($bad->[0]);
     is_deeply [$res->code, $page->{field}], [400, $bad->[1]], "$bad->[0] is refused, naming $bad->[1]";

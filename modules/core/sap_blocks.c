@@ -3,10 +3,10 @@
 
 #include <apr_lib.h>
 #include <apr_strings.h>
-#include <apr_time.h>
 
 #include "sap_blocks.h"
 #include "sap_json_keys.h"
+#include "sap_time.h"
 
 /* Block Kit keys and values (type and text: SAP_JK_TYPE, SAP_JK_TEXT). */
 static const char BK_BLOCKS[] = "blocks";
@@ -353,130 +353,6 @@ const char *sap_blocks_button_value(apr_pool_t *pool, const char *product,
     return copy;
 }
 
-/* ---------------------------------------------------------------- due date */
-
-typedef struct iso_time_t {
-    int year, month, day, hour, minute, second;
-    long offset;   /* seconds east of UTC */
-} iso_time_t;
-
-/* n decimal digits at *p. */
-static int digits_read(const char **p, int n, int *value)
-{
-    int i;
-
-    *value = 0;
-    for (i = 0; i < n; i++) {
-        if (!apr_isdigit((*p)[i])) {
-            return 0;   /* also stops at the NUL */
-        }
-        *value = *value * 10 + ((*p)[i] - '0');
-    }
-    *p += n;
-    return 1;
-}
-
-static int char_read(const char **p, const char *accepted)
-{
-    if (**p == '\0' || !strchr(accepted, **p)) {
-        return 0;
-    }
-    (*p)++;
-    return 1;
-}
-
-/* ":ss", ":ss.fff" or nothing. */
-static int seconds_read(const char **p, int *second)
-{
-    *second = 0;
-    if (!char_read(p, ":")) {
-        return 1;
-    }
-    if (!digits_read(p, 2, second)) {
-        return 0;
-    }
-    if (char_read(p, ".,")) {
-        if (!apr_isdigit(**p)) {
-            return 0;
-        }
-        while (apr_isdigit(**p)) {
-            (*p)++;
-        }
-    }
-    return 1;
-}
-
-/* "Z", "+hh:mm", "-hhmm", or nothing (the engine's times are UTC). */
-static int zone_read(const char *p, long *offset)
-{
-    int sign, hours, minutes;
-
-    *offset = 0;
-    if (*p == '\0' || ((*p == 'Z' || *p == 'z') && p[1] == '\0')) {
-        return 1;
-    }
-    if (*p != '+' && *p != '-') {
-        return 0;
-    }
-    sign = *p++ == '-' ? -1 : 1;
-    if (!digits_read(&p, 2, &hours)) {
-        return 0;
-    }
-    char_read(&p, ":");
-    if (!digits_read(&p, 2, &minutes) || *p != '\0' || hours > 23 || minutes > 59) {
-        return 0;
-    }
-    *offset = sign * (hours * 3600L + minutes * 60L);
-    return 1;
-}
-
-static int month_days(int year, int month)
-{
-    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-
-    return month == 2 && leap ? 29 : days[month - 1];
-}
-
-static int iso_time_parse(const char *p, iso_time_t *t)
-{
-    if (!digits_read(&p, 4, &t->year) || !char_read(&p, "-") || !digits_read(&p, 2, &t->month)
-        || !char_read(&p, "-") || !digits_read(&p, 2, &t->day) || !char_read(&p, "Tt ")
-        || !digits_read(&p, 2, &t->hour) || !char_read(&p, ":")
-        || !digits_read(&p, 2, &t->minute) || !seconds_read(&p, &t->second)
-        || !zone_read(p, &t->offset)) {
-        return 0;
-    }
-    return t->month >= 1 && t->month <= 12 && t->day >= 1
-           && t->day <= month_days(t->year, t->month) && t->hour <= 23 && t->minute <= 59
-           && t->second <= 60;
-}
-
-/* An ISO 8601 time as "2026-11-28 10:00 UTC"; NULL when it is not one. */
-static const char *utc_text(apr_pool_t *pool, const char *iso)
-{
-    iso_time_t t;
-    apr_time_exp_t exploded;
-    apr_time_t when;
-
-    memset(&exploded, 0, sizeof(exploded));
-    if (!iso || !iso_time_parse(iso, &t)) {
-        return NULL;
-    }
-    exploded.tm_year = t.year - 1900;
-    exploded.tm_mon = t.month - 1;
-    exploded.tm_mday = t.day;
-    exploded.tm_hour = t.hour;
-    exploded.tm_min = t.minute;
-    exploded.tm_sec = t.second;
-    if (apr_time_exp_gmt_get(&when, &exploded) != APR_SUCCESS
-        || apr_time_exp_gmt(&exploded, when - apr_time_from_sec(t.offset)) != APR_SUCCESS) {
-        return NULL;
-    }
-    return apr_psprintf(pool, "%04d-%02d-%02d %02d:%02d UTC", exploded.tm_year + 1900,
-                        exploded.tm_mon + 1, exploded.tm_mday, exploded.tm_hour, exploded.tm_min);
-}
-
 /* ---------------------------------------------------------------- building */
 
 typedef struct blocks_build_t {
@@ -669,7 +545,7 @@ static const char *requester_text(blocks_build_t *b)
 static const char *due_text(blocks_build_t *b)
 {
     const char *due = member_text(b->step, EV_DUE_AT);
-    const char *shown = utc_text(b->pool, due);
+    const char *shown = sap_time_utc_text(b->pool, due);
 
     return framed_take(b, "Due ", shown ? shown : due, "", CONTEXT_TEXT_MAX);
 }

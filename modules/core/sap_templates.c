@@ -2,10 +2,10 @@
 
 #include <apr_lib.h>
 #include <apr_strings.h>
-#include <apr_time.h>
 
 #include "sap_mustache.h"
 #include "sap_templates.h"
+#include "sap_time.h"
 
 /* Keys of the engine event (DESIGN section 6) and of the context built
  * from it; the context's own keys are the template variables. */
@@ -734,120 +734,17 @@ static json_t *progress_text(const json_t *step)
     return json_sprintf("%" JSON_INTEGER_FORMAT " %s%s", done, noun, done == 1 ? "" : "s");
 }
 
-/* Reads exactly count digits. */
-static int digits_read(const char **p, int count, int *value)
-{
-    *value = 0;
-    while (count-- > 0) {
-        if (!apr_isdigit(**p)) {
-            return 0;
-        }
-        *value = *value * 10 + (**p - '0');
-        (*p)++;
-    }
-    return 1;
-}
-
-static int days_in_month(int year, int month)
-{
-    static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-
-    return month == 2 && leap ? 29 : days[month - 1];
-}
-
-/* "Z", "+02:00", "-0530" or nothing (taken as UTC) → seconds east of UTC. */
-static int zone_read(const char *p, int *pseconds)
-{
-    int sign, hours, minutes;
-
-    *pseconds = 0;
-    if (*p == '\0' || ((*p == 'Z' || *p == 'z') && p[1] == '\0')) {
-        return 1;
-    }
-    if (*p != '+' && *p != '-') {
-        return 0;
-    }
-    sign = *p++ == '-' ? -1 : 1;
-    if (!digits_read(&p, 2, &hours)) {
-        return 0;
-    }
-    if (*p == ':') {
-        p++;
-    }
-    if (!digits_read(&p, 2, &minutes) || *p != '\0' || hours > 23 || minutes > 59) {
-        return 0;
-    }
-    *pseconds = sign * (hours * 3600 + minutes * 60);
-    return 1;
-}
-
-/* An ISO 8601 date-time (seconds and fraction optional) as apr time. */
-static int iso_time_read(const char *text, apr_time_t *ptime)
-{
-    const char *p = text;
-    apr_time_exp_t exploded;
-    int year, month, day, hour, minute, second = 0, zone;
-
-    memset(&exploded, 0, sizeof(exploded));
-    if (!digits_read(&p, 4, &year) || *p++ != '-' || !digits_read(&p, 2, &month)
-        || *p++ != '-' || !digits_read(&p, 2, &day)) {
-        return 0;
-    }
-    if (*p != 'T' && *p != 't' && *p != ' ') {
-        return 0;
-    }
-    p++;
-    if (!digits_read(&p, 2, &hour) || *p++ != ':' || !digits_read(&p, 2, &minute)) {
-        return 0;
-    }
-    if (*p == ':') {
-        p++;
-        if (!digits_read(&p, 2, &second)) {
-            return 0;
-        }
-        if (*p == '.' || *p == ',') {
-            p++;
-            if (!apr_isdigit(*p)) {
-                return 0;
-            }
-            while (apr_isdigit(*p)) {
-                p++;
-            }
-        }
-    }
-    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23
-        || minute > 59 || second > 59 || !zone_read(p, &zone)) {
-        return 0;
-    }
-    exploded.tm_year = year - 1900;
-    exploded.tm_mon = month - 1;
-    exploded.tm_mday = day;
-    exploded.tm_hour = hour;
-    exploded.tm_min = minute;
-    exploded.tm_sec = second;
-    if (apr_time_exp_gmt_get(ptime, &exploded) != APR_SUCCESS) {
-        return 0;
-    }
-    *ptime -= apr_time_from_sec(zone);
-    return 1;
-}
-
-/* "2026-11-28 10:00 UTC"; the text itself when it is not a date-time. */
+/* "2026-11-28 10:00 UTC"; the text itself when it is not a date-time, ""
+ * when there is none. */
 static json_t *due_text(const json_t *step)
 {
     const char *due_at = member_string(step, EK_DUE_AT);
-    apr_time_exp_t utc;
-    apr_time_t when;
+    char shown[SAP_TIME_UTC_TEXT_SIZE];
 
     if (!due_at || !*due_at) {
         return json_string("");
     }
-    if (!iso_time_read(due_at, &when) || apr_time_exp_gmt(&utc, when) != APR_SUCCESS) {
-        return json_string(due_at);
-    }
-    return json_sprintf("%04d-%02d-%02d %02d:%02d UTC", utc.tm_year + 1900, utc.tm_mon + 1,
-                        utc.tm_mday, utc.tm_hour, utc.tm_min);
+    return json_string(sap_time_utc_format(due_at, shown, sizeof(shown)) ? shown : due_at);
 }
 
 /* The engine says "approved"; the decision API says "approve": both read

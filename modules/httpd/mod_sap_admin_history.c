@@ -1,6 +1,5 @@
 /* GET /admin/api/history — the notification history for the settings
  * page: filters (status, recipient, date range), sorting and pages. */
-#include <apr_lib.h>
 #include <apr_strings.h>
 #include <httpd.h>
 #include <http_log.h>
@@ -11,6 +10,7 @@
 #include "mod_sap_router.h"
 #include "mod_sap_store_dbd.h"
 #include "sap_json_keys.h"
+#include "sap_time.h"
 
 #define Q_STATUS    "status"
 #define Q_RECIPIENT "recipient"
@@ -41,43 +41,6 @@ static int one_of(const char *value, const char *const *allowed)
         }
     }
     return 0;
-}
-
-static int digits_at(const char *text, int from, int count, int max)
-{
-    int i, value = 0;
-
-    for (i = from; i < from + count; i++) {
-        if (!apr_isdigit(text[i])) {
-            return -1;
-        }
-        value = value * 10 + (text[i] - '0');
-    }
-    return value <= max ? value : -1;
-}
-
-/* YYYY-MM-DD, optionally followed by THH:MM:SS and Z or ±HH:MM. */
-static int iso_time_valid(const char *text)
-{
-    size_t len = strlen(text);
-
-    if (len < 10 || digits_at(text, 0, 4, 9999) < 1 || text[4] != '-' || text[7] != '-'
-        || digits_at(text, 5, 2, 12) < 1 || digits_at(text, 8, 2, 31) < 1) {
-        return 0;
-    }
-    if (len == 10) {
-        return 1;
-    }
-    if (len < 19 || text[10] != 'T' || text[13] != ':' || text[16] != ':'
-        || digits_at(text, 11, 2, 23) < 0 || digits_at(text, 14, 2, 59) < 0
-        || digits_at(text, 17, 2, 59) < 0) {
-        return 0;
-    }
-    if (len == 20) {
-        return text[19] == 'Z';
-    }
-    return len == 25 && (text[19] == '+' || text[19] == '-') && text[22] == ':'
-           && digits_at(text, 20, 2, 14) >= 0 && digits_at(text, 23, 2, 59) >= 0;
 }
 
 static int number_param(apr_table_t *args, const char *name, int dflt, int min, int max,
@@ -122,8 +85,8 @@ static int read_query(request_rec *r, sap_history_query_t *q)
     if (q->recipient && (!*q->recipient || strlen(q->recipient) > MAX_RECIPIENT_FILTER)) {
         return bad_query(r, Q_RECIPIENT, "recipient must be 1 to 254 characters");
     }
-    if ((q->from && !iso_time_valid(q->from)) || (q->to && !iso_time_valid(q->to))) {
-        return bad_query(r, q->from && !iso_time_valid(q->from) ? Q_FROM : Q_TO,
+    if ((q->from && !sap_time_query_valid(q->from)) || (q->to && !sap_time_query_valid(q->to))) {
+        return bad_query(r, q->from && !sap_time_query_valid(q->from) ? Q_FROM : Q_TO,
                          "dates are YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
     }
     if (!q->sort) {

@@ -7,7 +7,7 @@ use LWP::UserAgent;
 use lib 't/lib';
 use SAP::Test qw(psql admin_request json_of);
 
-plan tests => 30;
+plan tests => 31;
 
 psql('DELETE FROM sap_notification_history');
 # 30 rows: 3 days × 10; every third FAILED; recipients r00 … r29
@@ -42,6 +42,8 @@ is $page->{total}, 1, 'a recipient, any case';
 is $page->{rows}[0]{recipient}, 'r07@example.com', 'that one';
 ($res, $page) = page('?recipient=person%2012');
 is $page->{total}, 1, 'by name too';
+($res, $page) = page('?recipient=person+12');
+is $page->{total}, 1, 'a form-encoded space ("+") is a space';
 
 ($res, $page) = page('?from=2026-11-02&to=2026-11-03');
 is $page->{total}, 10, 'a date range: one day';

@@ -71,6 +71,14 @@ static int read_query(request_rec *r, sap_history_query_t *q)
     apr_table_t *args = NULL;
     const char *order;
 
+    /* A form-encoded query writes spaces as "+", which ap_args_to_table
+     * leaves as they are (a real "+" arrives as %2B). */
+    if (r->args) {
+        r->args = apr_pstrdup(r->pool, r->args);
+        for (char *plus = strchr(r->args, '+'); plus; plus = strchr(plus, '+')) {
+            *plus = ' ';
+        }
+    }
     ap_args_to_table(r, &args);
     memset(q, 0, sizeof(*q));
     q->status = apr_table_get(args, Q_STATUS);

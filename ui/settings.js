@@ -1,10 +1,11 @@
 /* The settings page of mod_slack_approvals: plain JavaScript, no framework.
  *
- * It talks to the module's admin JSON API relative to its own address
- * ({base}/admin/settings/ → {base}/admin/api/…), with the browser's own
- * credentials for the admin Location (same origin). Every text that comes
- * from the server or the address bar goes into the page with textContent,
- * never as HTML. */
+ * Two tabs: General (the Slack workspaces, then the notification settings)
+ * and Notification history. It talks to the module's admin JSON API relative
+ * to its own address ({base}/admin/settings/ → {base}/admin/api/…), with the
+ * browser's own credentials for the admin Location (same origin). Every text
+ * that comes from the server or the address bar goes into the page with
+ * textContent, never as HTML. */
 'use strict';
 
 (() => {
@@ -347,6 +348,7 @@
     }
 
     renderWarnings(state);
+    workspacesChanged(connections);
   }
 
   function renderWarnings(state) {
@@ -576,20 +578,517 @@
     }
   }
 
+  /* ---- notification settings: GET / PUT /admin/api/settings ---- */
+
+  const MECHANISM_LABELS = { native: 'Native', email: 'Email', slack: 'Slack' };
+  const DELIVERY_LABELS = { dm: 'direct messages', channel: 'the channel', both: 'direct messages and the channel' };
+  const SETTING_KEYS = ['mechanism', 'delivery_mode', 'default_channel'];
+  const SETTING_NAMES = { mechanism: 'the notification mechanism', delivery_mode: 'the delivery mode',
+    default_channel: 'the default channel' };
+
+  const settingsForm = $('settings-form');
+  const channelInput = $('default-channel');
+  const settingsMessage = $('settings-message');
+
+  // What the module last answered, in the form's terms (the channel as the
+  // admin typed it). Saving sends only the keys whose field differs.
+  let settingsBase = null;
+  let settingsSaving = false;
+
+  function channelShown(settings) {
+    return settings.default_channel_name || settings.default_channel || '';
+  }
+
+  // "#approvals (C0APPROVALS)", or the id alone when it was typed as an id.
+  function storedChannel(settings) {
+    const name = settings.default_channel_name;
+    return name && name !== settings.default_channel ? `${name} (${settings.default_channel})` : settings.default_channel;
+  }
+
+  function settingsFormValues() {
+    return {
+      mechanism: settingsForm.elements.mechanism.value,
+      delivery_mode: settingsForm.elements.delivery_mode.value,
+      default_channel: channelInput.value.trim(),
+    };
+  }
+
+  function changedSettings() {
+    const now = settingsFormValues();
+    const body = {};
+    for (const key of SETTING_KEYS) {
+      if (now[key] !== settingsBase[key] && (key === 'default_channel' || now[key])) {
+        body[key] = key === 'default_channel' && !now[key] ? null : now[key];
+      }
+    }
+    return body;
+  }
+
+  function clearSettingError(key) {
+    $(`setting-${key}-error`).textContent = '';
+    for (const input of settingsForm.querySelectorAll(`[name="${key}"]`)) {
+      input.removeAttribute('aria-invalid');
+    }
+  }
+
+  function clearSettingErrors() {
+    SETTING_KEYS.forEach(clearSettingError);
+  }
+
+  function renderSettingWarnings(warnings) {
+    const list = $('settings-warning-list');
+    list.replaceChildren();
+    for (const warning of Array.isArray(warnings) ? warnings : []) {
+      const item = document.createElement('li');
+      item.className = 'warning';
+      item.dataset.code = String(warning.code || '');
+      item.textContent = warning.message || warning.code || '';
+      list.append(item);
+    }
+    $('settings-warnings').hidden = list.children.length === 0;
+  }
+
+  // Shows the module's settings. merge: keep what the admin changed and has
+  // not saved yet (a reload after an install or a workspace change).
+  function applySettings(answer, merge) {
+    const next = {
+      mechanism: answer.mechanism || '',
+      delivery_mode: answer.delivery_mode || '',
+      default_channel: channelShown(answer),
+    };
+    const now = settingsBase ? settingsFormValues() : null;
+    for (const key of SETTING_KEYS) {
+      if (merge && now && now[key] !== settingsBase[key]) {
+        continue;   // an unsaved change stays
+      }
+      if (key === 'default_channel') {
+        channelInput.value = next[key];
+      } else {
+        settingsForm.elements[key].value = next[key];
+      }
+    }
+    settingsBase = next;
+    $('default-channel-stored').textContent = answer.default_channel
+      ? `Stored: ${storedChannel(answer)}.`
+      : 'No default channel is stored.';
+    $('settings-updated').textContent = answer.updated_at
+      ? `Last changed ${formatTime(answer.updated_at)}${answer.updated_by ? ` by ${answer.updated_by}` : ''}.`
+      : '';
+    renderSettingWarnings(answer.warnings);
+    const status = $('settings-status');
+    status.textContent = '';
+    status.classList.remove('is-error');
+    status.hidden = true;
+    settingsForm.hidden = false;
+  }
+
+  async function loadSettings(merge = false) {
+    if (settingsSaving) {
+      return;   // the save's answer is the newer one
+    }
+    try {
+      const answer = await callApi('GET', 'settings');
+      if (!settingsSaving) {
+        applySettings(answer, merge);
+      }
+    } catch (err) {
+      if (settingsBase) {
+        setMessage(settingsMessage, 'error', `The notification settings could not be reloaded: ${err.message}`);
+      } else {
+        const status = $('settings-status');
+        status.textContent = `The notification settings could not be loaded: ${err.message}`;
+        status.classList.add('is-error');
+      }
+    }
+  }
+
+  // A change of the workspaces (an install, the default, a revocation)
+  // changes the settings too: the first install switches the mechanism to
+  // Slack, and the warnings depend on the default workspace.
+  let workspacesSeen = null;
+
+  function workspacesChanged(connections) {
+    const key = connections.map((c) => `${c.id}:${c.is_default ? 1 : 0}:${c.status}`).join(',');
+    if (workspacesSeen !== null && key !== workspacesSeen) {
+      loadSettings(true);
+    }
+    workspacesSeen = key;
+  }
+
+  function showSettingsProblem(err) {
+    const field = err.data.field;
+    const place = SETTING_KEYS.includes(field) ? $(`setting-${field}-error`) : null;
+    if (place) {
+      place.textContent = err.message;
+      const inputs = settingsForm.querySelectorAll(`[name="${field}"]`);
+      inputs.forEach((input) => input.setAttribute('aria-invalid', 'true'));
+      setMessage(settingsMessage, 'error', `Nothing was saved: see the message at ${SETTING_NAMES[field]}.`);
+      (field === 'default_channel' ? channelInput
+        : settingsForm.querySelector(`[name="${field}"]:checked`) || inputs[0]).focus();
+    } else {
+      setMessage(settingsMessage, 'error', `Nothing was saved: ${err.message}`);
+    }
+  }
+
+  function savedText(answer) {
+    const channel = answer.default_channel ? `default channel ${storedChannel(answer)}` : 'no default channel';
+    const mechanism = MECHANISM_LABELS[answer.mechanism] || answer.mechanism;
+    const delivery = DELIVERY_LABELS[answer.delivery_mode] || answer.delivery_mode;
+    const warned = Array.isArray(answer.warnings) && answer.warnings.length
+      ? ' Read the warning below.' : '';
+    return `Saved: ${mechanism} notifications, delivered by ${delivery}, ${channel}.${warned}`;
+  }
+
+  function setUpSettingsForm() {
+    settingsForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      if (!settingsBase || settingsSaving) {
+        return;
+      }
+      clearSettingErrors();
+      const body = changedSettings();
+      if (Object.keys(body).length === 0) {
+        setMessage(settingsMessage, '', 'Nothing to save: no setting was changed.');
+        return;
+      }
+      settingsSaving = true;
+      let problem = null;
+      busy(settingsForm, async () => {
+        setMessage(settingsMessage, '', body.default_channel
+          ? `Saving; Slack checks ${body.default_channel} first…` : 'Saving…');
+        try {
+          const answer = await callApi('PUT', 'settings', body);
+          applySettings(answer, false);
+          setMessage(settingsMessage, 'success', savedText(answer));
+        } catch (err) {
+          problem = err;
+        } finally {
+          settingsSaving = false;
+        }
+      }).then(() => {
+        if (problem) {
+          showSettingsProblem(problem);   // after busy(): the fields can take the focus again
+          if (problem.data.connection_invalidated) {
+            reload();   // Slack refused the token: the workspace shows as revoked now
+          }
+        }
+      });
+    });
+
+    $('channel-clear').addEventListener('click', () => {
+      channelInput.value = '';
+      clearSettingError('default_channel');
+      setMessage(settingsMessage, '', settingsBase && settingsBase.default_channel
+        ? 'The default channel is removed when you save.' : '');
+      channelInput.focus();
+    });
+    channelInput.addEventListener('input', () => clearSettingError('default_channel'));
+    for (const key of ['mechanism', 'delivery_mode']) {
+      for (const input of settingsForm.querySelectorAll(`[name="${key}"]`)) {
+        input.addEventListener('change', () => clearSettingError(key));
+      }
+    }
+  }
+
+  /* ---- notification history: GET /admin/api/history ---- */
+
+  const HISTORY_PAGE = 50;
+  const SORT_FIRST_ORDER = { created_at: 'desc', status: 'asc', recipient: 'asc', notification_type: 'asc' };
+  const HISTORY_STATUS_CLASSES = { SENT: 'history-sent', UPDATED: 'history-updated', FAILED: 'history-failed' };
+  const WAY_LABELS = { dm: 'Direct message', channel: 'Channel', email: 'Email' };
+  const PRODUCT_NAMES = { jira: 'Jira', confluence: 'Confluence' };
+  const TYPE_TITLES = {
+    approval_requested: 'Approval requested',
+    approval_reminder: 'Reminder',
+    decision_recorded: 'Decision recorded',
+    step_completed: 'Step completed',
+    approval_completed: 'Approval completed',
+    step_expired: 'Step expired',
+    approver_reassigned: 'Approver reassigned',
+    approval_archived: 'Approval archived',
+    approval_deleted: 'Approval deleted',
+    approval_outdated: 'Approval outdated',
+  };
+  // Why Slack delivery failed, in words (docs/notifications.md, "The email fallback").
+  const FAILURE_WORDS = {
+    no_workspace: 'no default workspace',
+    connection_inactive: 'the workspace is revoked or uninstalled',
+    token_revoked: 'the workspace\'s token was revoked',
+    account_inactive: 'the app was removed from the workspace',
+    invalid_auth: 'Slack refused the token',
+    token_unreadable: 'the token cannot be decrypted',
+    users_not_found: 'no Slack user has this email',
+    user_disabled: 'the Slack user is deactivated',
+    no_channel_configured: 'channel mode without a channel',
+    channel_not_found: 'the channel is gone or the app cannot see it',
+    is_archived: 'the channel is archived',
+    not_in_channel: 'the app is not in the channel',
+    ratelimited: 'Slack kept rate limiting',
+    http_error: 'Slack kept failing',
+    transport_error: 'Slack could not be reached',
+    request_timeout: 'Slack did not answer in time',
+  };
+
+  const historyView = {
+    status: '', recipient: '', from: '', to: '', sort: 'created_at', order: 'desc', offset: 0,
+  };
+  let historyRequest = 0;   // answers to older requests are dropped
+
+  // The first moment of a local calendar day (plus some days), as the
+  // module's YYYY-MM-DDTHH:MM:SSZ: the date inputs are days where the admin is.
+  function dayStart(day, plusDays = 0) {
+    const [year, month, date] = day.split('-').map(Number);
+    return new Date(year, month - 1, date + plusDays).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  // The query string, percent-encoded throughout: httpd's query parser
+  // (ap_args_to_table) does not read "+" as a space, as form encoding
+  // (URLSearchParams) would write it.
+  function historyQuery() {
+    const params = [];
+    const add = (key, value) => params.push(`${key}=${encodeURIComponent(value)}`);
+    for (const key of ['status', 'recipient']) {
+      if (historyView[key]) {
+        add(key, historyView[key]);
+      }
+    }
+    if (historyView.from) {
+      add('from', dayStart(historyView.from));
+    }
+    if (historyView.to) {
+      add('to', dayStart(historyView.to, 1));   // "to" is the end of that day
+    }
+    add('sort', historyView.sort);
+    add('order', historyView.order);
+    add('limit', HISTORY_PAGE);
+    add('offset', historyView.offset);
+    return params.join('&');
+  }
+
+  const FILTER_KEYS = ['status', 'recipient', 'from', 'to'];
+
+  function clearFilterErrors() {
+    for (const key of FILTER_KEYS) {
+      $(`filter-${key}-error`).textContent = '';
+      $(`filter-${key}`).removeAttribute('aria-invalid');
+    }
+  }
+
+  function showSort() {
+    for (const th of document.querySelectorAll('#history-table th[data-sort]')) {
+      const active = th.dataset.sort === historyView.sort;
+      if (active) {
+        th.setAttribute('aria-sort', historyView.order === 'asc' ? 'ascending' : 'descending');
+      } else {
+        th.removeAttribute('aria-sort');
+      }
+      th.querySelector('.sort-mark').textContent = active ? (historyView.order === 'asc' ? ' ▲' : ' ▼') : '';
+    }
+  }
+
+  function setLine(row, selector, text) {
+    row.querySelector(selector).textContent = text || '';
+  }
+
+  function historyRow(entry) {
+    const row = $('history-row-template').content.firstElementChild.cloneNode(true);
+    row.dataset.id = String(entry.id);
+    row.dataset.status = String(entry.status || '');
+    const time = row.querySelector('.history-time');
+    time.textContent = formatTime(entry.created_at);
+    time.dateTime = entry.created_at || '';
+    time.title = entry.created_at || '';
+
+    const status = row.querySelector('.history-status');
+    status.textContent = String(entry.status || '?');
+    status.classList.add(HISTORY_STATUS_CLASSES[entry.status] || 'history-other');
+
+    const email = entry.recipient || '';
+    setLine(row, '.recipient-name', entry.recipient_name || email);
+    setLine(row, '.recipient-email', entry.recipient_name && email !== entry.recipient_name ? email : '');
+    setLine(row, '.recipient-delegate', entry.delegate_of ? `Delegate of ${entry.delegate_of}` : '');
+
+    setLine(row, '.way-label', WAY_LABELS[entry.kind] || entry.kind || '—');
+    setLine(row, '.way-channel', entry.kind === 'channel' && entry.channel ? entry.channel : '');
+
+    setLine(row, '.type-title', TYPE_TITLES[entry.notification_type] || entry.notification_type || '—');
+    setLine(row, '.type-product', PRODUCT_NAMES[entry.product] || entry.product || '');
+
+    setLine(row, '.approval-id', entry.approval_id || '—');
+    setLine(row, '.approval-step', entry.step_id ? `Step ${entry.step_id}` : '');
+
+    if (entry.status === 'FAILED' || entry.error) {
+      const words = FAILURE_WORDS[entry.error];
+      setLine(row, '.problem-error', entry.error ? `${entry.error}${words ? `: ${words}` : ''}` : 'Failed');
+      setLine(row, '.problem-fallback', entry.fallback ? `Email fallback: ${entry.fallback}` : 'No email fallback');
+    } else {
+      setLine(row, '.problem-error', '—');
+    }
+    return row;
+  }
+
+  function filtersInUse() {
+    return FILTER_KEYS.some((key) => historyView[key]);
+  }
+
+  function renderHistory(answer, rows) {
+    const total = Number.isInteger(answer.total) ? answer.total : rows.length;
+    const offset = historyView.offset;
+    $('history-rows').replaceChildren(...rows.map(historyRow));
+    $('history-table-wrap').hidden = rows.length === 0;
+    $('history-count').textContent = `${total} ${total === 1 ? 'notification' : 'notifications'}`
+      + (filtersInUse() ? ' match the filters' : '');
+
+    const status = $('history-status');
+    status.classList.remove('is-error');
+    status.textContent = rows.length > 0 ? ''
+      : filtersInUse() ? 'No notification matches these filters. Change or clear the filters.'
+        : 'No notifications yet. Each notification sent, updated or failed appears here.';
+
+    const prev = $('history-prev');
+    const next = $('history-next');
+    const hadFocus = document.activeElement;
+    prev.disabled = offset === 0;
+    next.disabled = offset + rows.length >= total;
+    $('history-range').textContent = rows.length > 0
+      ? `${offset + 1}–${offset + rows.length} of ${total}` : '';
+    $('history-range').closest('.pager').hidden = rows.length === 0 && offset === 0;
+    // The pressed button may be disabled now (the last page): keep the focus in the pager.
+    if (hadFocus === next && next.disabled && !prev.disabled) {
+      prev.focus();
+    } else if (hadFocus === prev && prev.disabled && !next.disabled) {
+      next.focus();
+    }
+    showSort();
+  }
+
+  function showHistoryProblem(err) {
+    const field = err.data.field;
+    const place = FILTER_KEYS.includes(field) ? $(`filter-${field}-error`) : null;
+    if (place) {
+      place.textContent = err.message;
+      $(`filter-${field}`).setAttribute('aria-invalid', 'true');
+    }
+    const status = $('history-status');
+    status.textContent = `The history could not be loaded: ${err.message}`;
+    status.classList.add('is-error');
+    $('history-rows').replaceChildren();
+    $('history-table-wrap').hidden = true;
+    $('history-count').textContent = '';
+    $('history-range').textContent = '';
+    $('history-prev').disabled = true;
+    $('history-next').disabled = true;
+  }
+
+  async function loadHistory() {
+    const request = ++historyRequest;
+    const wrap = $('history-table-wrap');
+    wrap.setAttribute('aria-busy', 'true');
+    if (wrap.hidden) {
+      const status = $('history-status');
+      status.classList.remove('is-error');
+      status.textContent = 'Loading the history…';
+    }
+    let answer;
+    try {
+      answer = await callApi('GET', `history?${historyQuery()}`);
+    } catch (err) {
+      if (request === historyRequest) {
+        wrap.removeAttribute('aria-busy');
+        showHistoryProblem(err);
+      }
+      return;
+    }
+    if (request !== historyRequest) {
+      return;
+    }
+    wrap.removeAttribute('aria-busy');
+    const rows = Array.isArray(answer.rows) ? answer.rows : [];
+    if (rows.length === 0 && historyView.offset > 0) {
+      historyView.offset = 0;   // past the end (rows were cleaned up meanwhile): the first page
+      loadHistory();
+      return;
+    }
+    renderHistory(answer, rows);
+  }
+
+  function setUpHistory() {
+    const filters = $('history-filters');
+    filters.addEventListener('submit', (event) => {
+      event.preventDefault();
+      clearFilterErrors();
+      const from = filters.elements.from.value;
+      const to = filters.elements.to.value;
+      if (from && to && from > to) {
+        $('filter-to-error').textContent = 'The To day is before the From day.';
+        $('filter-to').setAttribute('aria-invalid', 'true');
+        $('filter-to').focus();
+        return;
+      }
+      historyView.status = filters.elements.status.value;
+      historyView.recipient = filters.elements.recipient.value.trim();
+      historyView.from = from;
+      historyView.to = to;
+      historyView.offset = 0;
+      loadHistory();
+    });
+    $('history-clear').addEventListener('click', () => {
+      filters.reset();
+      clearFilterErrors();
+      Object.assign(historyView, { status: '', recipient: '', from: '', to: '', offset: 0 });
+      loadHistory();
+    });
+    for (const th of document.querySelectorAll('#history-table th[data-sort]')) {
+      th.querySelector('.sort-button').addEventListener('click', () => {
+        const key = th.dataset.sort;
+        if (historyView.sort === key) {
+          historyView.order = historyView.order === 'asc' ? 'desc' : 'asc';
+        } else {
+          historyView.sort = key;
+          historyView.order = SORT_FIRST_ORDER[key];
+        }
+        historyView.offset = 0;
+        showSort();
+        loadHistory();
+      });
+    }
+    $('history-prev').addEventListener('click', () => {
+      historyView.offset = Math.max(0, historyView.offset - HISTORY_PAGE);
+      loadHistory();
+    });
+    $('history-next').addEventListener('click', () => {
+      historyView.offset += HISTORY_PAGE;
+      loadHistory();
+    });
+    showSort();
+  }
+
   /* ---- tabs ---- */
 
+  // The WAI-ARIA tabs pattern: one tab in the Tab order, arrow keys (and
+  // Home / End) move between tabs and show their panel. #history in the
+  // address opens the history.
   function setUpTabs() {
     const tabs = Array.from(document.querySelectorAll('[role="tab"]'));
-    const select = (tab) => {
+    const select = (tab, focus = true) => {
       for (const other of tabs) {
         const selected = other === tab;
         other.setAttribute('aria-selected', String(selected));
         other.tabIndex = selected ? 0 : -1;
         $(other.getAttribute('aria-controls')).hidden = !selected;
       }
-      tab.focus();
+      if (focus) {
+        tab.focus();
+      }
+      const hash = tab.id === 'tab-history' ? '#history' : '';
+      if (window.location.hash !== hash) {
+        window.history.replaceState(window.history.state, '',
+          window.location.pathname + window.location.search + hash);
+      }
       if (tab.id === 'tab-general') {
         refresh();
+      } else if (tab.id === 'tab-history') {
+        loadHistory();
       }
     };
     for (const tab of tabs) {
@@ -605,14 +1104,26 @@
         select(usable[(next + usable.length) % usable.length]);
       });
     }
+    // A link to #history (or the address at start) opens the history.
+    const fromAddress = () => {
+      if (window.location.hash === '#history' && $('tab-history').getAttribute('aria-selected') !== 'true') {
+        select($('tab-history'), false);
+      }
+    };
+    window.addEventListener('hashchange', fromAddress);
+    return fromAddress;
   }
 
   /* ---- start ---- */
 
   $('workspaces-heading').tabIndex = -1;   // focus target after a deletion
-  setUpTabs();
+  const openTabFromAddress = setUpTabs();
+  setUpSettingsForm();
+  setUpHistory();
   showInstallResult();
   refresh();
+  loadSettings();   // after an install too: the first workspace switched the mechanism to Slack
+  openTabFromAddress();
   // Coming back to the page (another tab, Slack's page) shows changes, at
   // most once per cache period.
   document.addEventListener('visibilitychange', () => {

@@ -1,7 +1,8 @@
 'use strict';
 // The settings page itself: the install result banners for every reason the
 // module's OAuth callback gives, their text-only rendering, the page on a
-// phone-sized screen, the files httpd serves, and the admin login.
+// phone-sized screen (workspaces and notification settings), the tabs, the
+// files httpd serves, and the admin login.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -89,6 +90,17 @@ test('at 375 px wide the page has no horizontal scroll', TIMEOUT, withPage(async
   // open every inline form, so they are measured too
   await phoneRow.getByRole('button', { name: /^Rename/ }).click();
   await phoneRow.getByRole('button', { name: /^Send test message/ }).click();
+  // the Notifications section, with a field message and the warnings shown
+  const notifications = page.locator('#notifications');
+  await page.locator('#settings-form').waitFor();
+  await notifications.getByRole('radio', { name: /^Both\b/ }).check();
+  await notifications.getByLabel('Default channel').fill('#a-channel-name-that-is-long-and-does-not-exist-anywhere');
+  await notifications.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#setting-default_channel-error').filter({ hasText: /does not exist/ }).waitFor();
+  await notifications.getByLabel('Default channel').fill('');
+  await notifications.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#settings-warnings').waitFor();
+  assert.ok(await notifications.isVisible());
   const sizes = await page.evaluate(() => ({
     scrollWidth: document.documentElement.scrollWidth,
     clientWidth: document.documentElement.clientWidth,
@@ -113,9 +125,22 @@ test('accessibility basics: labelled controls, live regions, tabs', TIMEOUT, wit
   assert.equal(await page.locator('#banner-area').getAttribute('aria-live'), 'polite');
   assert.equal(await page.getByRole('tablist').count(), 1);
   assert.equal(await page.getByRole('tab').count(), 2);
-  assert.ok(await page.getByRole('tab', { name: 'Notification history' }).isDisabled(),
-    'the later tab is there, but disabled');
+  const historyTab = page.getByRole('tab', { name: 'Notification history' });
+  assert.ok(await historyTab.isEnabled(), 'the history tab can be chosen');
+  assert.equal(await historyTab.getAttribute('aria-controls'), 'panel-history');
   assert.equal(await page.getByRole('tabpanel').count(), 1, 'only the General panel is shown');
+  assert.equal(await page.getByRole('tabpanel').getAttribute('id'), 'panel-general');
+  // arrow keys move between the tabs, and only the selected one is in the Tab order
+  const generalTab = page.getByRole('tab', { name: 'General' });
+  await generalTab.focus();
+  await generalTab.press('ArrowRight');
+  assert.equal(await historyTab.getAttribute('aria-selected'), 'true');
+  assert.ok(await historyTab.evaluate((el) => el === document.activeElement), 'the focus follows');
+  assert.equal(await page.getByRole('tabpanel').getAttribute('id'), 'panel-history');
+  assert.deepEqual(await page.getByRole('tab').evaluateAll((tabs) => tabs.map((t) => t.tabIndex)), [-1, 0]);
+  await historyTab.press('ArrowRight');   // wraps around
+  assert.equal(await generalTab.getAttribute('aria-selected'), 'true');
+  assert.equal(await page.getByRole('tabpanel').getAttribute('id'), 'panel-general');
   // every action is a real button; every input has a label
   for (const name of ['Rename', 'Send test message', 'Delete']) {
     assert.equal(await listed.getByRole('button', { name: new RegExp(`^${name}: Access Co$`) }).count(), 1, name);

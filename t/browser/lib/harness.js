@@ -1,7 +1,7 @@
 'use strict';
 // Shared by the browser tests: the environment scripts/test.sh exports (via
-// t/browser.t), the database, the fake Slack's control API, the module's admin
-// API, and Debian's chromium driven by playwright-core.
+// t/browser.t), the database (psql, history rows), the fake Slack's control
+// API, the module's admin API, and Debian's chromium driven by playwright-core.
 //
 // Every test gets a fresh browser context (no cookies, no cached Basic auth);
 // a failing test leaves a screenshot, the page's HTML and a Playwright trace in
@@ -39,6 +39,32 @@ const CHROMIUM = process.env.SAP_CHROMIUM || '/usr/bin/chromium';
 function psql(sql) {
   return execFileSync('psql', [DB_PARAMS, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+// The columns of sap_notification_history a test may give (sql/001_init.sql,
+// sql/003_dispatch.sql); the others are NULL, created_at defaults to now().
+const HISTORY_COLUMNS = ['created_at', 'event_id', 'product', 'notification_type', 'approval_id', 'step_id',
+  'recipient', 'recipient_name', 'delegate_of', 'kind', 'slack_user_id', 'channel', 'status', 'error',
+  'fallback'];
+
+// Inserts history rows ([{status, recipient, …}], keys as the columns above)
+// in one statement. The JSON travels as one dollar-quoted literal, so any
+// text in it (quotes, markup) arrives as it is.
+function insertHistory(rows) {
+  const json = JSON.stringify(rows);
+  if (json.includes('$sap_rows$')) {
+    throw new Error('insertHistory: the rows contain the quoting tag $sap_rows$');
+  }
+  for (const row of rows) {
+    const unknown = Object.keys(row).filter((key) => !HISTORY_COLUMNS.includes(key));
+    if (unknown.length) {
+      throw new Error(`insertHistory: unknown column(s) ${unknown.join(', ')}`);
+    }
+  }
+  const values = HISTORY_COLUMNS.map((c) => (c === 'created_at' ? 'coalesce(r.created_at, now())' : `r.${c}`));
+  psql(`INSERT INTO sap_notification_history (${HISTORY_COLUMNS.join(', ')}) `
+       + `SELECT ${values.join(', ')} `
+       + `FROM json_populate_recordset(NULL::sap_notification_history, $sap_rows$${json}$sap_rows$) AS r`);
 }
 
 // ---- HTTP ------------------------------------------------------------------------
@@ -79,13 +105,16 @@ function admin(method, apiPath, body) {
 
 // ---- state ---------------------------------------------------------------------------
 
-// No workspace, no OAuth state, no instance error, the mechanism back to
-// native; the fake Slack emptied. The module keeps its connection list in the
-// shared cache (5 minutes): TRUNCATE goes behind its back, so the operators'
-// DELETE /admin/api/diagnostics/cache drops what the module cached.
+// No workspace, no OAuth state, no instance error, no notification history,
+// the notification settings back to their defaults (native, direct messages,
+// no default channel); the fake Slack emptied. The module keeps its
+// connection list and settings in the shared cache (5 minutes): TRUNCATE and
+// UPDATE go behind its back, so the operators' DELETE
+// /admin/api/diagnostics/cache drops what the module cached.
 async function reset() {
-  psql("TRUNCATE sap_connections, sap_oauth_states, sap_instance_errors CASCADE; "
-       + "UPDATE sap_settings SET mechanism = 'native'");
+  psql('TRUNCATE sap_connections, sap_oauth_states, sap_instance_errors, sap_notification_history CASCADE; '
+       + "UPDATE sap_settings SET mechanism = 'native', delivery_mode = 'dm', default_channel = NULL, "
+       + 'default_channel_name = NULL');
   await slack('POST', 'reset', {});
   const flush = await admin('DELETE', '/admin/api/diagnostics/cache', {});
   if (flush.status !== 200) {
@@ -190,5 +219,5 @@ function withPage(fn, { viewport = { width: 1024, height: 768 } } = {}) {
 
 module.exports = {
   BASE_URL, MODULE_URL, SETTINGS_URL, CALLBACK_URL, EVENTS_URL, FAKE_SLACK_URL, ADMIN,
-  psql, slack, admin, reset, installTeam, browser, closeBrowser, withPage,
+  psql, insertHistory, slack, admin, reset, installTeam, browser, closeBrowser, withPage,
 };

@@ -14,7 +14,8 @@ APLOG_USE_MODULE(slack_approvals);
 /* ---- all SQL of the module, prepared once by mod_dbd, used by label ---- */
 
 #define SQL_SCHEMA_VERSION    "sap_schema_version"
-#define SQL_JOB_CLAIM_NEXT    "sap_job_claim_next"
+#define SQL_JOB_CLAIM_DUE     "sap_job_claim_due"
+#define SQL_JOB_CLAIM_EXPIRED "sap_job_claim_expired"
 #define SQL_JOB_CLAIM_ID      "sap_job_claim_id"
 #define SQL_JOB_FINISH        "sap_job_finish"
 #define SQL_JOB_RETRY         "sap_job_retry"
@@ -42,9 +43,15 @@ APLOG_USE_MODULE(slack_approvals);
 
 static const mod_sap_statement_t statements[] = {
     {SQL_SCHEMA_VERSION, "SELECT coalesce(max(version), 0) FROM sap_schema_migrations"},
-    {SQL_JOB_CLAIM_NEXT, SQL_CLAIM_SET
-        "WHERE j.id = (SELECT id FROM sap_jobs WHERE " SQL_CLAIMABLE
-        " ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED)" SQL_CLAIM_RETURNING},
+    /* "Next" is two claims, each an ordered scan of its own partial index
+     * that stops at the first row: one query with both conditions OR'ed
+     * would fetch and sort the whole backlog for every claim. */
+    {SQL_JOB_CLAIM_EXPIRED, SQL_CLAIM_SET
+        "WHERE j.id = (SELECT id FROM sap_jobs WHERE state = 'running' AND lease_until < now() "
+        "ORDER BY lease_until LIMIT 1 FOR UPDATE SKIP LOCKED)" SQL_CLAIM_RETURNING},
+    {SQL_JOB_CLAIM_DUE, SQL_CLAIM_SET
+        "WHERE j.id = (SELECT id FROM sap_jobs WHERE state = 'queued' AND run_after <= now() "
+        "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED)" SQL_CLAIM_RETURNING},
     {SQL_JOB_CLAIM_ID, SQL_CLAIM_SET
         "WHERE j.id = (SELECT id FROM sap_jobs WHERE id = %s::bigint AND " SQL_CLAIMABLE
         " FOR UPDATE SKIP LOCKED)" SQL_CLAIM_RETURNING},
@@ -365,8 +372,14 @@ static apr_status_t op_job_claim(sap_store_t *store, apr_pool_t *pool, apr_int64
     apr_status_t rv;
 
     *pjob = NULL;
-    rv = mod_sap_dbd_select_row(store, pool, job_id ? SQL_JOB_CLAIM_ID : SQL_JOB_CLAIM_NEXT,
-                        job_id ? 3 : 2, args, 5, cols);
+    if (job_id) {
+        rv = mod_sap_dbd_select_row(store, pool, SQL_JOB_CLAIM_ID, 3, args, 5, cols);
+    }
+    /* A dead worker's job first: it has waited a whole lease already. */
+    else if ((rv = mod_sap_dbd_select_row(store, pool, SQL_JOB_CLAIM_EXPIRED, 2, args, 5, cols))
+             == APR_NOTFOUND) {
+        rv = mod_sap_dbd_select_row(store, pool, SQL_JOB_CLAIM_DUE, 2, args, 5, cols);
+    }
     if (rv != APR_SUCCESS) {
         return rv;
     }

@@ -460,8 +460,7 @@ int mod_sap_admin_cache_flush(mod_sap_route_ctx_t *ctx)
     if ((status = open_request(ctx, &req)) != OK) {
         return status;
     }
-    settings.store = req.store;
-    settings.cache = req.services->cache;
+    mod_sap_services_settings(req.services, req.store, NULL, NULL, &settings);
     if (req.store->ops->connection_list(req.store, r->pool, &all) != APR_SUCCESS
         || sap_settings_forget_all(&settings, r->pool, &settings_dropped) != APR_SUCCESS) {
         return unavailable(r);

@@ -56,10 +56,8 @@ static int open_request(mod_sap_route_ctx_t *ctx, settings_request_t *req)
     }
     mod_sap_services_connections(req->services, req->store, &req->connections);
     mod_sap_services_slack(req->services, NULL, &req->slack);
-    req->env.store = req->store;
-    req->env.cache = req->services->cache;
-    req->env.connections = &req->connections;
-    req->env.slack = &req->slack;
+    mod_sap_services_settings(req->services, req->store, &req->connections, &req->slack,
+                              &req->env);
     return OK;
 }
 

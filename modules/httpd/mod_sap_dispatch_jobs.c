@@ -27,10 +27,8 @@ static void job_env_build(sap_job_ctx_t *ctx, job_env_t *env)
 
     mod_sap_services_connections(services, ctx->store, &env->connections);
     mod_sap_services_slack(services, ctx->cancel, &env->slack);
-    env->settings.store = ctx->store;
-    env->settings.cache = services->cache;
-    env->settings.connections = &env->connections;
-    env->settings.slack = &env->slack;
+    mod_sap_services_settings(services, ctx->store, &env->connections, &env->slack,
+                              &env->settings);
     env->dispatch.store = ctx->store;
     env->dispatch.cache = services->cache;
     env->dispatch.connections = &env->connections;

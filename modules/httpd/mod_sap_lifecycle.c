@@ -40,6 +40,16 @@ void mod_sap_services_slack(mod_sap_services_t *built, volatile const int *cance
     slack->cancel = cancel;
 }
 
+void mod_sap_services_settings(mod_sap_services_t *built, sap_store_t *store,
+                               const sap_connections_t *connections, sap_slack_t *slack,
+                               sap_settings_env_t *env)
+{
+    env->store = store;
+    env->cache = built->cache;
+    env->connections = connections;
+    env->slack = slack;
+}
+
 static apr_status_t wipe_token_keys(void *data)
 {
     mod_sap_services_t *built = data;

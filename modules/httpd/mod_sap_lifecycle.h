@@ -11,6 +11,7 @@
 #include "sap_jobs.h"
 #include "sap_store.h"
 #include "sap_connections.h"
+#include "sap_settings.h"
 #include "sap_slack.h"
 #include "sap_throttle.h"
 
@@ -35,6 +36,12 @@ void mod_sap_services_connections(mod_sap_services_t *services, sap_store_t *sto
 /* A Slack Web API caller over the child's HTTP client; cancel may be NULL. */
 void mod_sap_services_slack(mod_sap_services_t *services, volatile const int *cancel,
                             sap_slack_t *slack);
+
+/* The settings environment over a store session, with the connections
+ * and Slack caller it checks channels with (both may be NULL: reads only). */
+void mod_sap_services_settings(mod_sap_services_t *services, sap_store_t *store,
+                               const sap_connections_t *connections, sap_slack_t *slack,
+                               sap_settings_env_t *env);
 
 /* Registers the notification jobs (mod_sap_dispatch_jobs.c). */
 void mod_sap_dispatch_jobs_register(sap_jobs_t *jobs);

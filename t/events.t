@@ -1,11 +1,12 @@
 # POST /api/v1/events: the engine's signature, every malformed-event case
-# named by its field, durable storage with the dispatch job, duplicates.
+# named by its field, durable storage with the jobs the settings ask for,
+# duplicates.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use JSON::PP;
 use lib 't/lib';
-use SAP::Test qw(psql json_of wait_until);
+use SAP::Test qw(psql json_of wait_until admin_request);
 use SAP::Engine qw(sample_event post_event post_raw next_event_id);
 use SAP::Slack qw(reset_connections);
 
@@ -50,16 +51,21 @@ my @invalid = (
      sub { $_[0]{type} = 'approver_reassigned'; $_[0]{reassigned} = { from => { account_id => 'u-3' } } }],
 );
 
-plan tests => 25 + 2 * @missing + 2 * @invalid;
+plan tests => 29 + 2 * @missing + 2 * @invalid;
 
 reset_connections();   # no workspace: the mechanism is native
 sub count_events { psql('SELECT count(*) FROM sap_engine_events') }
-sub dispatch_jobs {
+sub jobs_of {
     my ($id) = @_;
-    psql("SELECT count(*) FROM sap_jobs WHERE kind = 'event.dispatch' AND payload->>'event_id' = '$id'");
+    psql("SELECT count(*) FROM sap_jobs WHERE payload->>'event_id' = '$id'");
+}
+sub mechanism {
+    my ($mechanism) = @_;
+    psql("UPDATE sap_settings SET mechanism = '$mechanism'");
+    admin_request('DELETE', '/admin/api/diagnostics/cache', headers => ['Content-Type' => 'application/json']);
 }
 
-# ---- accepted, stored durably, with its job ------------------------------
+# ---- accepted and stored durably -------------------------------------------
 my $event = sample_event();
 my $res = post_event($event);
 is $res->code, 202, 'a valid event is accepted with 202';
@@ -69,23 +75,39 @@ is psql("SELECT type || '|' || product || '|' || approval_id || '|' || step_id F
    'the event is stored';
 is psql("SELECT payload->'approval'->'subject'->>'title' FROM sap_engine_events WHERE event_id = '$event->{event_id}'"),
    'Q3 budget', 'with its whole payload';
-is dispatch_jobs($event->{event_id}), 1, 'and one dispatch job';
 
-# native mechanism: planned, nothing sent, and the event says so
-ok wait_until(15, sub { psql("SELECT count(*) FROM sap_engine_events WHERE event_id = '$event->{event_id}' "
-                             . "AND dispatched_at IS NOT NULL") == 1 }), 'a worker dispatches it';
-like psql("SELECT outcome FROM sap_engine_events WHERE event_id = '$event->{event_id}'"),
-     qr/^native: nothing sent/, 'native mechanism: nothing is sent, and the outcome says so';
+# native mechanism: planned at once, nothing to do, and the event says so
+like psql("SELECT outcome FROM sap_engine_events WHERE event_id = '$event->{event_id}' AND dispatched_at IS NOT NULL"),
+     qr/^native: nothing sent/, 'native mechanism: planned on arrival, nothing is sent, and the outcome says so';
+is jobs_of($event->{event_id}), 0, 'no job';
 is psql("SELECT count(*) FROM sap_notification_history WHERE event_id = '$event->{event_id}'"), 0,
    'no history row for a native notification';
 
+# another mechanism: the event is stored together with its jobs
+mechanism('email');
+my $mailed = sample_event(recipients => [
+    { account_id => 'u-3', display_name => 'Cy', email => 'cy@example.com' },
+    { account_id => 'u-5', display_name => 'Eve', email => 'eve@example.com' } ]);
+is post_event($mailed)->code, 202, 'with the email mechanism';
+is psql("SELECT string_agg(kind || ':' || (payload->>'recipient') || ':' || (payload->>'via'), ',' ORDER BY id) "
+        . "FROM sap_jobs WHERE payload->>'event_id' = '$mailed->{event_id}'"),
+   'notify.recipient:0:email,notify.recipient:1:email', 'a job per recipient was stored with the event';
+is psql("SELECT outcome FROM sap_engine_events WHERE event_id = '$mailed->{event_id}'"), 'email: 2 recipients',
+   'the outcome says what was planned';
+ok wait_until(20, sub { psql("SELECT count(*) FROM sap_notification_history WHERE event_id = '$mailed->{event_id}' "
+                             . "AND status = 'SENT'") == 2 }), 'the workers deliver both';
+
 # ---- duplicates ------------------------------------------------------------
-my $again = post_event({ %$event, type => 'approval_reminder' });
+my $again = post_event({ %$mailed, type => 'approval_reminder' });
 is $again->code, 200, 'the same event_id again: 200';
 is json_of($again)->{status}, 'duplicate', 'answered as a duplicate';
-is psql("SELECT type FROM sap_engine_events WHERE event_id = '$event->{event_id}'"), 'approval_requested',
+is psql("SELECT type FROM sap_engine_events WHERE event_id = '$mailed->{event_id}'"), 'approval_requested',
    'the first event stays as it was';
-is dispatch_jobs($event->{event_id}), 1, 'no second dispatch job';
+is jobs_of($mailed->{event_id}), 2, 'no second set of jobs';
+select undef, undef, undef, 1.5;   # time for a wrongly queued second delivery to show
+is psql("SELECT count(*) FROM sap_notification_history WHERE event_id = '$mailed->{event_id}'"), 2,
+   'and no second notification';
+mechanism('native');
 
 # ---- signatures and size -------------------------------------------------
 my $body = encode_json(sample_event());

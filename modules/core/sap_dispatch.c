@@ -44,7 +44,6 @@ typedef struct event_ctx_t {
     const char *event_id;
     json_t *event;                 /* owned: released with the pool */
     const char *type, *product, *approval_id, *step_id;
-    const char *dispatched_at;     /* set once the event was planned */
     sap_template_t tpl;
 } event_ctx_t;
 
@@ -109,7 +108,6 @@ static apr_status_t event_load(const sap_dispatch_env_t *env, apr_pool_t *pool,
         return store_failed(perror, "cannot read the event");
     }
     ctx->event = pool_json(pool, json_loads(record->payload, 0, NULL));
-    ctx->dispatched_at = record->dispatched_at;
     ctx->type = sap_json_path_str(ctx->event, "type");
     ctx->product = sap_json_path_str(ctx->event, "product");
     ctx->approval_id = sap_json_path_str(ctx->event, "approval.id");
@@ -556,21 +554,22 @@ static void plan_job(json_t *jobs, const char *kind, json_t *payload)
     json_array_append_new(jobs, json_pack("{s:s, s:o}", JK_KIND, kind, JK_PAYLOAD, payload));
 }
 
-static void plan_recipients(event_ctx_t *ctx, json_t *jobs, const char *via)
+static void plan_recipients(json_t *jobs, const char *event_id, size_t count, const char *via)
 {
-    size_t count = json_array_size(json_object_get(ctx->event, JK_RECIPIENTS)), i;
+    size_t i;
 
     for (i = 0; i < count; i++) {
         plan_job(jobs, SAP_JOB_KIND_RECIPIENT,
-                 json_pack("{s:s, s:I, s:s}", SAP_JK_EVENT_ID, ctx->event_id, JK_RECIPIENT,
+                 json_pack("{s:s, s:I, s:s}", SAP_JK_EVENT_ID, event_id, JK_RECIPIENT,
                            (json_int_t)i, JK_VIA, via));
     }
 }
 
-/* What the settings make of the event: the jobs, and the outcome in words. */
-static const char *plan_jobs(event_ctx_t *ctx, const sap_settings_t *settings, json_t *jobs)
+const char *sap_dispatch_plan(apr_pool_t *pool, const json_t *event,
+                              const sap_settings_t *settings, json_t *jobs)
 {
-    size_t count = json_array_size(json_object_get(ctx->event, JK_RECIPIENTS));
+    const char *event_id = sap_json_path_str(event, SAP_JK_EVENT_ID);
+    size_t count = json_array_size(json_object_get(event, JK_RECIPIENTS));
     const char *mode = settings->delivery_mode;
     int dm = strcmp(mode, SAP_DELIVERY_CHANNEL) != 0;
     int channel = strcmp(mode, SAP_DELIVERY_DM) != 0;
@@ -579,55 +578,18 @@ static const char *plan_jobs(event_ctx_t *ctx, const sap_settings_t *settings, j
         return "native: nothing sent (the notification mechanism is native)";
     }
     if (!strcmp(settings->mechanism, SAP_MECHANISM_EMAIL)) {
-        plan_recipients(ctx, jobs, VIA_EMAIL);
-        return apr_psprintf(ctx->pool, "email: %lu recipients", (unsigned long)count);
+        plan_recipients(jobs, event_id, count, VIA_EMAIL);
+        return apr_psprintf(pool, "email: %lu recipients", (unsigned long)count);
     }
     if (dm) {
-        plan_recipients(ctx, jobs, VIA_SLACK);
+        plan_recipients(jobs, event_id, count, VIA_SLACK);
     }
     if (channel) {
         /* In "both" mode everyone also gets a DM, which has its own fallback. */
         plan_job(jobs, SAP_JOB_KIND_CHANNEL,
-                 json_pack("{s:s, s:b}", SAP_JK_EVENT_ID, ctx->event_id, JK_FALLBACK, !dm));
+                 json_pack("{s:s, s:b}", SAP_JK_EVENT_ID, event_id, JK_FALLBACK, !dm));
     }
-    return apr_psprintf(ctx->pool, "slack (%s): %lu recipients", mode, (unsigned long)count);
-}
-
-apr_status_t sap_dispatch_plan(const sap_dispatch_env_t *env, apr_pool_t *pool,
-                               const json_t *payload, apr_array_header_t **pjob_ids,
-                               const char **perror)
-{
-    event_ctx_t ctx;
-    sap_settings_t *settings = NULL;
-    sap_target_t target;
-    json_t *jobs = pool_json(pool, json_array());
-    const char *outcome;
-    char *jobs_text;
-    apr_status_t rv;
-
-    *pjob_ids = apr_array_make(pool, 1, sizeof(apr_int64_t));
-    if ((rv = event_load(env, pool, payload, &ctx, perror)) != APR_SUCCESS) {
-        return rv;
-    }
-    /* Planned already: this job ran before and lost its lease after. */
-    if (ctx.dispatched_at) {
-        return APR_SUCCESS;
-    }
-    if ((rv = settings_and_target(&ctx, &settings, &target, perror)) != APR_SUCCESS) {
-        return rv;
-    }
-    outcome = plan_jobs(&ctx, settings, jobs);
-    jobs_text = json_dumps(jobs, JSON_COMPACT);
-    rv = jobs_text ? env->store->ops->event_plan(env->store, pool, ctx.event_id, outcome,
-                                                 jobs_text, pjob_ids)
-                   : APR_ENOMEM;
-    free(jobs_text);
-    if (rv != APR_SUCCESS) {
-        return store_failed(perror, "cannot queue the notifications");
-    }
-    sap_log_write(SAP_LOG_MARK, SAP_LOG_INFO, 0, "event %s (%s %s for %s): %s", ctx.event_id,
-                  ctx.product, ctx.type, ctx.approval_id, outcome);
-    return APR_SUCCESS;
+    return apr_psprintf(pool, "slack (%s): %lu recipients", mode, (unsigned long)count);
 }
 
 apr_status_t sap_dispatch_recipient(const sap_dispatch_env_t *env, apr_pool_t *pool,

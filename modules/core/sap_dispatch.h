@@ -1,10 +1,11 @@
 /* Notification dispatch (DESIGN section 7): an engine event becomes Slack
  * direct messages, channel messages and emails, each recorded in the
- * history. Three kinds of job, all idempotent:
+ * history.
  *
- *   event.dispatch   {"event_id"}: reads the settings once and plans the
- *                    work: one notify.recipient job per recipient, one
- *                    notify.channel job for the channel message;
+ * The request that accepts an event plans it (sap_dispatch_plan: the
+ * mechanism and delivery mode decide the jobs) and stores the event with
+ * those jobs in one statement. Two kinds of job, both idempotent:
+ *
  *   notify.recipient {"event_id", "recipient": i, "via": "slack"|"email"}:
  *                    the recipient's DM (and each delegate's), or email;
  *   notify.channel   {"event_id", "fallback": bool}: the channel message
@@ -29,7 +30,6 @@
 #include "sap_store.h"
 #include "sap_throttle.h"
 
-#define SAP_JOB_KIND_DISPATCH  "event.dispatch"
 #define SAP_JOB_KIND_RECIPIENT "notify.recipient"
 #define SAP_JOB_KIND_CHANNEL   "notify.channel"
 
@@ -61,16 +61,18 @@ typedef struct sap_dispatch_env_t {
     volatile const int *cancel;
 } sap_dispatch_env_t;
 
-/* Every function returns
+/* The jobs a validated event needs under these settings, appended to the
+ * JSON array jobs as {"kind", "payload"} objects, and the outcome in words
+ * ("slack (dm): 3 recipients", "native: nothing sent (…)"). No I/O. */
+const char *sap_dispatch_plan(apr_pool_t *pool, const json_t *event,
+                              const sap_settings_t *settings, json_t *jobs);
+
+/* The jobs return
  *  APR_SUCCESS  the job is done (whatever Slack said: failures are history);
  *  APR_EAGAIN   run it again later (*perror: why): the database failed or
  *               the process is shutting down;
  *  APR_EINVAL   it can never succeed (*perror): no such event, bad payload. */
 
-/* event.dispatch; *pjob_ids (apr_int64_t) are the jobs it queued. */
-apr_status_t sap_dispatch_plan(const sap_dispatch_env_t *env, apr_pool_t *pool,
-                               const json_t *payload, apr_array_header_t **pjob_ids,
-                               const char **perror);
 apr_status_t sap_dispatch_recipient(const sap_dispatch_env_t *env, apr_pool_t *pool,
                                     const json_t *payload, const char **perror);
 apr_status_t sap_dispatch_channel(const sap_dispatch_env_t *env, apr_pool_t *pool,

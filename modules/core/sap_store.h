@@ -158,7 +158,7 @@ typedef struct sap_stored_template_t {
 typedef struct sap_event_record_t {
     const char *event_id;
     const char *payload;         /* JSON text */
-    const char *dispatched_at;   /* NULL until planned */
+    const char *dispatched_at;   /* when it was planned (at intake) */
 } sap_event_record_t;
 
 /* A delivery to one person (or one channel message) and its history row. */
@@ -288,19 +288,16 @@ typedef struct sap_store_ops_t {
                                          int include_resolved, apr_array_header_t **perrors);
     /* ---- notification dispatch ---- */
 
-    /* Stores an event and its dispatch job in one statement. *pjob_id is
-     * the job's id; APR_EEXIST (nothing stored) for a known event_id. */
-    apr_status_t (*event_store)(sap_store_t *store, const char *event_id, const char *type,
-                                const char *product, const char *approval_id,
-                                const char *step_id, const char *payload,
-                                apr_int64_t *pjob_id);
+    /* Stores an event, what its plan was (outcome) and its jobs (a JSON
+     * array of {"kind", "payload"}) in one statement. *pjob_ids
+     * (apr_int64_t) are the new jobs; APR_EEXIST (nothing stored) for a
+     * known event_id. */
+    apr_status_t (*event_store)(sap_store_t *store, apr_pool_t *pool, const char *event_id,
+                                const char *type, const char *product, const char *approval_id,
+                                const char *step_id, const char *payload, const char *outcome,
+                                const char *jobs_json, apr_array_header_t **pjob_ids);
     apr_status_t (*event_get)(sap_store_t *store, apr_pool_t *pool, const char *event_id,
                               sap_event_record_t **pevent);
-    /* Queues jobs ({"kind","payload"} objects in a JSON array) and records
-     * the event's outcome, in one transaction. *pids: apr_int64_t each. */
-    apr_status_t (*event_plan)(sap_store_t *store, apr_pool_t *pool, const char *event_id,
-                               const char *outcome, const char *jobs_json,
-                               apr_array_header_t **pids);
     /* Whether a delivery of this event, kind and recipient (and delegate_of)
      * already has its history row. */
     apr_status_t (*delivery_seen)(sap_store_t *store, const char *event_id, const char *kind,

@@ -5,7 +5,6 @@
 #include <http_log.h>
 
 #include "mod_sap_lifecycle.h"
-#include "mod_sap_workers.h"
 #include "sap_dispatch.h"
 
 APLOG_USE_MODULE(slack_approvals);
@@ -77,29 +76,6 @@ static sap_job_outcome_t run(sap_job_ctx_t *ctx, dispatch_fn *fn)
     return outcome_of(ctx, rv, error);
 }
 
-static sap_job_outcome_t plan_job(sap_job_ctx_t *ctx)
-{
-    job_env_t env;
-    json_t *payload = payload_of(ctx);
-    apr_array_header_t *job_ids = NULL;
-    const char *error = NULL;
-    apr_status_t rv;
-    int i;
-
-    if (!payload) {
-        ctx->error = "the job's payload is not JSON";
-        return SAP_JOB_FAILED;
-    }
-    job_env_build(ctx, &env);
-    rv = sap_dispatch_plan(&env.dispatch, ctx->pool, payload, &job_ids, &error);
-    json_decref(payload);
-    /* The fast path: idle threads take the new jobs now, not at the next poll. */
-    for (i = 0; rv == APR_SUCCESS && i < job_ids->nelts; i++) {
-        mod_sap_workers_push(APR_ARRAY_IDX(job_ids, i, apr_int64_t));
-    }
-    return outcome_of(ctx, rv, error);
-}
-
 static sap_job_outcome_t recipient_job(sap_job_ctx_t *ctx)
 {
     return run(ctx, sap_dispatch_recipient);
@@ -112,7 +88,6 @@ static sap_job_outcome_t channel_job(sap_job_ctx_t *ctx)
 
 void mod_sap_dispatch_jobs_register(sap_jobs_t *jobs)
 {
-    sap_jobs_register(jobs, SAP_JOB_KIND_DISPATCH, plan_job);
     sap_jobs_register(jobs, SAP_JOB_KIND_RECIPIENT, recipient_job);
     sap_jobs_register(jobs, SAP_JOB_KIND_CHANNEL, channel_job);
 }

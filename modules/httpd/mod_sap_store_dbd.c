@@ -535,7 +535,6 @@ static const sap_store_ops_t dbd_store_ops = {
     .instance_errors_list = mod_sap_dbd_instance_errors_list,
     .event_store = mod_sap_dbd_event_store,
     .event_get = mod_sap_dbd_event_get,
-    .event_plan = mod_sap_dbd_event_plan,
     .delivery_seen = mod_sap_dbd_delivery_seen,
     .delivery_record = mod_sap_dbd_delivery_record,
     .history_list = mod_sap_dbd_history_list,

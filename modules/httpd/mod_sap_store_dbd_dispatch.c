@@ -6,7 +6,6 @@
 
 #define SQL_EVENT_STORE      "sap_event_store"
 #define SQL_EVENT_GET        "sap_event_get"
-#define SQL_EVENT_PLAN       "sap_event_plan"
 #define SQL_DELIVERY_SEEN    "sap_delivery_seen"
 #define SQL_DELIVERY_RECORD  "sap_delivery_record"
 #define SQL_HISTORY_PREFIX   "sap_history_by_"
@@ -33,27 +32,20 @@
     HISTORY_SELECT_AS(SQL_HISTORY_PREFIX key "_" label_dir, key, dir)
 #define HISTORY_BOTH(key) HISTORY_SELECT_DIR(key, "ASC", "asc"), HISTORY_SELECT_DIR(key, "DESC", "desc")
 
-/* The kind of the job an event starts (mirrors SAP_JOB_KIND_DISPATCH). */
-#define DISPATCH_JOB_KIND "'event.dispatch'"
-
 const mod_sap_statement_t mod_sap_dispatch_statements[] = {
-    /* The event and its job in one statement, so one round trip makes it
-     * durable; a known event_id inserts nothing and returns no row. */
+    /* The event, its plan and its jobs in one statement, so one round trip
+     * makes them durable together. A known event_id inserts nothing: the
+     * first column says whether the event was new. */
     {SQL_EVENT_STORE, "WITH ev AS (INSERT INTO sap_engine_events "
-        "(event_id, type, product, approval_id, step_id, payload) "
-        "VALUES (%s, %s, %s, %s, %s, %s::jsonb) ON CONFLICT (event_id) DO NOTHING "
-        "RETURNING event_id) "
-        "INSERT INTO sap_jobs (kind, payload) SELECT " DISPATCH_JOB_KIND ", "
-        "jsonb_build_object('event_id', event_id) FROM ev RETURNING id"},
+        "(event_id, type, product, approval_id, step_id, payload, outcome, dispatched_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, now()) ON CONFLICT (event_id) DO NOTHING "
+        "RETURNING event_id), "
+        "jobs AS (INSERT INTO sap_jobs (kind, payload) "
+        "SELECT j->>'kind', j->'payload' FROM ev, jsonb_array_elements(%s::jsonb) AS j "
+        "RETURNING id) "
+        "SELECT (SELECT count(*) FROM ev), coalesce((SELECT string_agg(id::text, ',') FROM jobs), '')"},
     {SQL_EVENT_GET, "SELECT event_id, payload::text, " SQL_ISO("dispatched_at")
         " FROM sap_engine_events WHERE event_id = %s"},
-    /* Plan and outcome together: a worker dying between them leaves either
-     * both or neither, and the dispatch job then runs again. */
-    {SQL_EVENT_PLAN, "WITH ev AS (UPDATE sap_engine_events SET dispatched_at = now(), outcome = %s "
-        "WHERE event_id = %s RETURNING event_id) "
-        "INSERT INTO sap_jobs (kind, payload) "
-        "SELECT j->>'kind', j->'payload' FROM ev, jsonb_array_elements(%s::jsonb) AS j "
-        "RETURNING id"},
     {SQL_DELIVERY_SEEN, "SELECT 1 FROM sap_notification_history WHERE event_id = %s AND kind = %s "
         "AND recipient = %s AND coalesce(delegate_of, '') = coalesce(%s, '') AND status <> 'UPDATED'"},
     /* The message (when Slack gave a ts) and the history row at once. A
@@ -77,19 +69,33 @@ const mod_sap_statement_t mod_sap_dispatch_statements[] = {
 const apr_size_t mod_sap_dispatch_statement_count =
     sizeof(mod_sap_dispatch_statements) / sizeof(mod_sap_dispatch_statements[0]);
 
-apr_status_t mod_sap_dbd_event_store(sap_store_t *store, const char *event_id, const char *type,
-                                     const char *product, const char *approval_id,
-                                     const char *step_id, const char *payload,
-                                     apr_int64_t *pjob_id)
+/* "12,13,14" → the ids. */
+static apr_array_header_t *id_list(apr_pool_t *pool, const char *text)
 {
-    const char *args[] = {event_id, type, product, approval_id, step_id, payload};
-    const char *cols[1] = {NULL};
-    apr_status_t rv = mod_sap_dbd_select_row(store, store->pool, SQL_EVENT_STORE, 6, args, 1, cols);
+    apr_array_header_t *ids = apr_array_make(pool, 4, sizeof(apr_int64_t));
+    char *copy = apr_pstrdup(pool, text ? text : ""), *last = NULL, *each;
 
-    if (rv == APR_NOTFOUND) {
+    for (each = apr_strtok(copy, ",", &last); each; each = apr_strtok(NULL, ",", &last)) {
+        APR_ARRAY_PUSH(ids, apr_int64_t) = mod_sap_dbd_int64(each);
+    }
+    return ids;
+}
+
+apr_status_t mod_sap_dbd_event_store(sap_store_t *store, apr_pool_t *pool, const char *event_id,
+                                     const char *type, const char *product,
+                                     const char *approval_id, const char *step_id,
+                                     const char *payload, const char *outcome,
+                                     const char *jobs_json, apr_array_header_t **pjob_ids)
+{
+    const char *args[] = {event_id, type, product, approval_id, step_id, payload, outcome,
+                          jobs_json};
+    const char *cols[2] = {NULL};
+    apr_status_t rv = mod_sap_dbd_select_row(store, pool, SQL_EVENT_STORE, 8, args, 2, cols);
+
+    *pjob_ids = id_list(pool, cols[1]);
+    if (rv == APR_SUCCESS && mod_sap_dbd_int64(cols[0]) == 0) {
         return APR_EEXIST;
     }
-    *pjob_id = mod_sap_dbd_int64(cols[0]);
     return rv;
 }
 
@@ -109,24 +115,6 @@ apr_status_t mod_sap_dbd_event_get(sap_store_t *store, apr_pool_t *pool, const c
     event->dispatched_at = cols[2];
     *pevent = event;
     return APR_SUCCESS;
-}
-
-static void collect_id(void *baton, apr_pool_t *pool, const char **cols)
-{
-    APR_ARRAY_PUSH((apr_array_header_t *)baton, apr_int64_t) = mod_sap_dbd_int64(cols[0]);
-}
-
-apr_status_t mod_sap_dbd_event_plan(sap_store_t *store, apr_pool_t *pool, const char *event_id,
-                                    const char *outcome, const char *jobs_json,
-                                    apr_array_header_t **pids)
-{
-    const char *args[] = {outcome, event_id, jobs_json};
-    apr_array_header_t *ids = apr_array_make(pool, 8, sizeof(apr_int64_t));
-    apr_status_t rv = mod_sap_dbd_select_each(store, pool, SQL_EVENT_PLAN, 3, args, 1,
-                                              collect_id, ids);
-
-    *pids = ids;
-    return rv;
 }
 
 apr_status_t mod_sap_dbd_delivery_seen(sap_store_t *store, const char *event_id, const char *kind,

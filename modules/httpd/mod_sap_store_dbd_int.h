@@ -77,15 +77,13 @@ apr_status_t mod_sap_dbd_instance_errors_list(sap_store_t *store, apr_pool_t *po
 extern const mod_sap_statement_t mod_sap_dispatch_statements[];
 extern const apr_size_t mod_sap_dispatch_statement_count;
 
-apr_status_t mod_sap_dbd_event_store(sap_store_t *store, const char *event_id, const char *type,
-                                     const char *product, const char *approval_id,
-                                     const char *step_id, const char *payload,
-                                     apr_int64_t *pjob_id);
+apr_status_t mod_sap_dbd_event_store(sap_store_t *store, apr_pool_t *pool, const char *event_id,
+                                     const char *type, const char *product,
+                                     const char *approval_id, const char *step_id,
+                                     const char *payload, const char *outcome,
+                                     const char *jobs_json, apr_array_header_t **pjob_ids);
 apr_status_t mod_sap_dbd_event_get(sap_store_t *store, apr_pool_t *pool, const char *event_id,
                                    sap_event_record_t **pevent);
-apr_status_t mod_sap_dbd_event_plan(sap_store_t *store, apr_pool_t *pool, const char *event_id,
-                                    const char *outcome, const char *jobs_json,
-                                    apr_array_header_t **pids);
 apr_status_t mod_sap_dbd_delivery_seen(sap_store_t *store, const char *event_id, const char *kind,
                                        const char *recipient, const char *delegate_of, int *pseen);
 apr_status_t mod_sap_dbd_delivery_record(sap_store_t *store, const sap_delivery_t *delivery);

@@ -46,8 +46,8 @@ DRAIN_TIMEOUT=600            # seconds: waiting for the job queue gives up after
 DISPATCH_TIMEOUT=300         # seconds: (b) gives up after this
 TEAM_ID=T0BENCH
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 # --- dependencies and build -------------------------------------------------
 bash scripts/install-deps.sh
@@ -62,40 +62,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 OUT="$SAP_TOP/build/bench/dispatch"     # raw outputs of the last run (git-ignored)
 rm -rf "$OUT"; mkdir -p "$OUT"
 
-# Runtime files under /tmp, reachable by httpd's children (User nobody).
-SAP_RUN_DIR=$(mktemp -d /tmp/sap-bench-dispatch.XXXXXX)
-chmod 0755 "$SAP_RUN_DIR"
-export SAP_TOP SAP_RUN_DIR
-export SAP_MODULE_SO="$SAP_TOP/.libs/mod_slack_approvals.so"
-# shellcheck source=scripts/test-env.sh
-. scripts/test-env.sh
-
-HTTPD_DIR="$SAP_RUN_DIR/httpd"
-httpd_pid=
-load_pid=
-finish() {
-  local rc=$?
-  trap - EXIT INT TERM
-  set +e
-  if [ -n "$load_pid" ] && kill -0 "$load_pid" 2>/dev/null; then
-    kill -TERM "$load_pid" 2>/dev/null || true
-  fi
-  if [ -n "$httpd_pid" ] && kill -0 "$httpd_pid" 2>/dev/null; then
-    kill -TERM "$httpd_pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$httpd_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$httpd_pid" 2>/dev/null && kill -KILL "$httpd_pid" 2>/dev/null
-  fi
-  cp "$HTTPD_DIR/logs/error_log" "$OUT/error_log" 2>/dev/null
-  [ -f "$SAP_RUN_DIR/pg_dir" ] && cp "$(cat "$SAP_RUN_DIR/pg_dir")/postgres.log" "$OUT/postgres.log" 2>/dev/null
-  sap_env_stop
-  rm -rf "$SAP_RUN_DIR"
-  if [ $rc -ne 0 ]; then
-    log "failed (exit $rc); raw outputs, httpd's error_log and PostgreSQL's log are in $OUT"
-  fi
-  exit $rc
-}
-trap finish EXIT
-trap 'exit 130' INT TERM
+bench_runtime_init bench-dispatch
 
 # --- PostgreSQL (migrated by sap_env_start) and the fakes --------------------
 pg_port=$(sap_free_port)
@@ -188,15 +155,7 @@ SlackApprovalsAllowInsecureHTTP On
 </Location>
 CONF
 cp "$HTTPD_DIR/httpd.conf" "$OUT/httpd.conf"
-log "starting httpd on 127.0.0.1:$http_port"
-/usr/sbin/apache2 -f "$HTTPD_DIR/httpd.conf" -k start \
-  || { tail -n 30 "$HTTPD_DIR/logs/error_log" >&2 || true; die "httpd did not start"; }
-for _ in $(seq 1 50); do
-  [ -s "$HTTPD_DIR/logs/httpd.pid" ] && break
-  sleep 0.1
-done
-httpd_pid=$(cat "$HTTPD_DIR/logs/httpd.pid" 2>/dev/null || true)
-[ -n "$httpd_pid" ] && kill -0 "$httpd_pid" 2>/dev/null || die "httpd wrote no pid file"
+bench_httpd_start "$http_port"
 BASE="http://127.0.0.1:$http_port"
 MOD="$BASE/slack-approvals"
 ok=0
@@ -287,9 +246,9 @@ event_load() {   # event_load OUTFILE ARGS…
   local out=$1; shift
   node bench/event-load.js --url "$MOD/api/v1/events" --secret-file "$SECRET_FILE" --out "$out" "$@" \
     > /dev/null 2> "$out.stderr" &
-  load_pid=$!
-  wait "$load_pid" || { load_pid=; die "event-load failed: $(cat "$out.stderr")"; }
-  load_pid=
+  BENCH_LOAD_PID=$!
+  wait "$BENCH_LOAD_PID" || { BENCH_LOAD_PID=; die "event-load failed: $(cat "$out.stderr")"; }
+  BENCH_LOAD_PID=
 }
 # The events of one id prefix as stored, with their plans and jobs:
 # "events outcome_ok dispatched jobs" (outcome_ok: outcome LIKE OUTCOME;
@@ -777,21 +736,5 @@ At start-up, before any load, the child had ${mem_start_children} MiB and the pa
 <!-- END bench/dispatch.sh -->
 MD
 
-doc="$SAP_TOP/docs/benchmarks.md"
-if [ ! -f "$doc" ]; then
-  cat > "$doc" <<'MD'
-# Benchmarks
-
-Each section below is written by a script and overwritten when that script runs again; the comment
-lines mark where a section starts and ends. Do not edit inside a generated section: change the script.
-
-MD
-fi
-SAP_BENCH_SECTION=$section perl -0777 -i -pe '
-  BEGIN { local $/; open my $fh, "<", $ENV{SAP_BENCH_SECTION} or die "$!\n"; $new = <$fh>; }
-  s/\n*\z/\n\n$new/ unless s/<!-- BEGIN bench\/dispatch\.sh:.*?<!-- END bench\/dispatch\.sh -->\n/$new/s;
-' "$doc"
-grep -q 'BEGIN bench/dispatch.sh' "$doc" || die "could not write $doc"
-cp "$section" "$OUT/section.md"
-log "wrote $doc"
+bench_write_section bench/dispatch.sh "$section"
 sed -n '/^| target |/,/^$/p' "$section"

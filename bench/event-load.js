@@ -27,6 +27,7 @@ const crypto = require('crypto');
 const fs = require('fs');
 const net = require('net');
 const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
+const cli = require('../t/fakes/lib/cli.js');
 
 const USAGE = `usage: node bench/event-load.js sample
        node bench/event-load.js --url URL (--secret S | --secret-file PATH)
@@ -34,22 +35,11 @@ const USAGE = `usage: node bench/event-load.js sample
        [--prefix ID_PREFIX] [--recipients K] [--timeout-ms MS] [--max-seconds S] [--out FILE]`;
 
 function parseArgs(argv) {
-  const opts = {
+  const opts = cli.parseArgs(argv, {
     url: null, secret: null, secretFile: null, duration: null, count: null, connections: '16',
     threads: '1', prefix: `bench-${process.pid}`, recipients: '1', timeoutMs: '30000',
     maxSeconds: '600', out: null,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument: ${arg}`);
-    const eq = arg.indexOf('=');
-    const flag = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    const key = flag.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-    if (!(key in opts)) throw new Error(`unknown option --${flag}`);
-    if (value === undefined) throw new Error(`option --${flag} needs a value`);
-    opts[key] = value;
-  }
+  });
   const int = (name, min) => {
     const n = Number(opts[name]);
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}`);

@@ -28,8 +28,8 @@ RAW_ROWS=5000
 # Slack's own url_verification example (api.slack.com/events/url_verification)
 BODY='{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}'
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 # --- dependencies and build -------------------------------------------------
 bash scripts/install-deps.sh
@@ -46,35 +46,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 OUT="$SAP_TOP/build/bench"          # raw outputs of the last run (git-ignored)
 rm -rf "$OUT"; mkdir -p "$OUT"
 
-# Runtime files under /tmp, reachable by httpd's children (User nobody).
-SAP_RUN_DIR=$(mktemp -d /tmp/sap-bench.XXXXXX)
-chmod 0755 "$SAP_RUN_DIR"
-export SAP_TOP SAP_RUN_DIR
-export SAP_MODULE_SO="$SAP_TOP/.libs/mod_slack_approvals.so"
-# shellcheck source=scripts/test-env.sh
-. scripts/test-env.sh
-
-HTTPD_DIR="$SAP_RUN_DIR/httpd"
-httpd_pid=
-finish() {
-  local rc=$?
-  trap - EXIT INT TERM
-  set +e
-  if [ -n "$httpd_pid" ] && kill -0 "$httpd_pid" 2>/dev/null; then
-    kill -TERM "$httpd_pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$httpd_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$httpd_pid" 2>/dev/null && kill -KILL "$httpd_pid" 2>/dev/null
-  fi
-  cp "$HTTPD_DIR/logs/error_log" "$OUT/error_log" 2>/dev/null
-  sap_env_stop
-  rm -rf "$SAP_RUN_DIR"
-  if [ $rc -ne 0 ]; then
-    log "failed (exit $rc); raw outputs and httpd's error_log are in $OUT"
-  fi
-  exit $rc
-}
-trap finish EXIT
-trap 'exit 130' INT TERM
+bench_runtime_init bench
 
 # --- PostgreSQL (migrated by sap_env_start) and the fakes --------------------
 pg_port=$(sap_free_port)
@@ -127,15 +99,7 @@ SlackApprovalsAllowInsecureHTTP On
     SetHandler default-handler
 </Location>
 CONF
-log "starting httpd on 127.0.0.1:$http_port"
-/usr/sbin/apache2 -f "$HTTPD_DIR/httpd.conf" -k start \
-  || { tail -n 30 "$HTTPD_DIR/logs/error_log" >&2 || true; die "httpd did not start"; }
-for _ in $(seq 1 50); do
-  [ -s "$HTTPD_DIR/logs/httpd.pid" ] && break
-  sleep 0.1
-done
-httpd_pid=$(cat "$HTTPD_DIR/logs/httpd.pid" 2>/dev/null || true)
-[ -n "$httpd_pid" ] && kill -0 "$httpd_pid" 2>/dev/null || die "httpd wrote no pid file"
+bench_httpd_start "$http_port"
 BASE="http://127.0.0.1:$http_port"
 ok=0
 for _ in $(seq 1 50); do
@@ -434,21 +398,5 @@ its connections), 1a, 1b, 1c, 3, then the queue (2a–2d) with no HTTP load, the
 <!-- END bench/run.sh -->
 MD
 
-doc="$SAP_TOP/docs/benchmarks.md"
-if [ ! -f "$doc" ]; then
-  cat > "$doc" <<'MD'
-# Benchmarks
-
-Each section below is written by a script and overwritten when that script runs again; the comment
-lines mark where a section starts and ends. Do not edit inside a generated section: change the script.
-
-MD
-fi
-SAP_BENCH_SECTION=$section perl -0777 -i -pe '
-  BEGIN { local $/; open my $fh, "<", $ENV{SAP_BENCH_SECTION} or die "$!\n"; $new = <$fh>; }
-  s/\n*\z/\n\n$new/ unless s/<!-- BEGIN bench\/run\.sh:.*?<!-- END bench\/run\.sh -->\n/$new/s;
-' "$doc"
-grep -q 'BEGIN bench/run.sh' "$doc" || die "could not write $doc"
-cp "$section" "$OUT/section.md"
-log "wrote $doc"
+bench_write_section bench/run.sh "$section"
 sed -n '/^### HTTP/,/^### What each row/p' "$section" | sed '$d'

@@ -247,8 +247,8 @@ static apr_status_t record(event_ctx_t *ctx, const sap_delivery_t *d, const char
     }
     sap_log_write(SAP_LOG_MARK, d->error ? SAP_LOG_WARNING : SAP_LOG_DEBUG, 0,
                   "event %s: %s %s to %s%s%s%s%s", ctx->event_id, d->kind, d->status, d->recipient,
-            d->error ? ": " : "", d->error ? d->error : "",
-            d->fallback ? "; email fallback " : "", d->fallback ? d->fallback : "");
+                  d->error ? ": " : "", d->error ? d->error : "",
+                  d->fallback ? "; email fallback " : "", d->fallback ? d->fallback : "");
     return APR_SUCCESS;
 }
 
@@ -309,6 +309,10 @@ static apr_status_t slack_failed(event_ctx_t *ctx, sap_delivery_t *d, const pers
     else {
         why = render_for(ctx, person, &rendered) == APR_SUCCESS
               ? send_email(ctx, person, &rendered) : "template_invalid";
+        if (why && ctx->env->cancel && *ctx->env->cancel) {
+            /* Shutting down: no row yet, so the next run tries both again. */
+            return store_failed(perror, "shutting down");
+        }
         d->fallback = why ? apr_pstrcat(ctx->pool, "not sent: ", why, NULL) : "sent";
     }
     return record(ctx, d, perror);

@@ -173,9 +173,6 @@ const char *sap_template_type_title(const char *type)
 #define WAITED_FOR "{{#is_vote}}vote{{/is_vote}}{{^is_vote}}decision{{/is_vote}}"
 
 /* Slack (mrkdwn) fragments; section tags alone on a line vanish with it. */
-#define MD_DELEGATE \
-    "{{#is_delegate}}_You receive this as a delegate of {{delegate_of.display_name}}._\n" \
-    "{{/is_delegate}}\n"
 #define MD_APPROVAL "*<{{approval.url}}|{{approval.name}}>*"
 #define MD_STEP \
     "{{#step}}\n" \
@@ -245,7 +242,6 @@ const char *sap_template_type_title(const char *type)
 #define TXT_FOOTER "\n-- \n{{product_name}} approvals\n"
 
 #define TPL_APPROVAL_REQUESTED(P) { \
-    MD_DELEGATE \
     PERSON_MD("approval.requester") " " ASK_FOR " " MD_APPROVAL " for " P##_SUBJ_MD ".\n" \
     MD_STEP MD_DUE MD_COMMENT_REQUIRED, \
     "[" P##_LABEL "] Approval requested: {{approval.name}} (" P##_TAG ")", \
@@ -255,7 +251,6 @@ const char *sap_template_type_title(const char *type)
     TXT_STEP TXT_DUE TXT_COMMENT_REQUIRED TXT_LINK("Review it and decide") TXT_FOOTER }
 
 #define TPL_APPROVAL_REMINDER(P) { \
-    MD_DELEGATE \
     "Reminder: " MD_APPROVAL " for " P##_SUBJ_MD " is still waiting for your " WAITED_FOR ".\n" \
     MD_STEP MD_DUE MD_COMMENT_REQUIRED, \
     "[" P##_LABEL "] Reminder: {{approval.name}} (" P##_TAG ") is waiting for your " WAITED_FOR, \
@@ -265,7 +260,6 @@ const char *sap_template_type_title(const char *type)
     TXT_STEP TXT_DUE TXT_COMMENT_REQUIRED TXT_LINK("Review it and decide") TXT_FOOTER }
 
 #define TPL_DECISION_RECORDED(P) { \
-    MD_DELEGATE \
     "New decision on " MD_APPROVAL " for " P##_SUBJ_MD ":\n" \
     PERSON_MD("decision.by") " {{decision_verb}}{{#decision.on_behalf_of}} on behalf of " \
     PERSON_MD("decision.on_behalf_of") "{{/decision.on_behalf_of}}.\n" \
@@ -285,7 +279,6 @@ const char *sap_template_type_title(const char *type)
     "\n" TXT_STEP TXT_TALLY TXT_LINK("Open the approval") TXT_FOOTER }
 
 #define TPL_STEP_COMPLETED(P) { \
-    MD_DELEGATE \
     "Step *{{step.name}}* of " MD_APPROVAL " for " P##_SUBJ_MD \
     " is complete{{#step.outcome}}: *{{step.outcome}}*{{/step.outcome}}.\n" \
     MD_DECISIONS MD_TALLY, \
@@ -296,7 +289,6 @@ const char *sap_template_type_title(const char *type)
     TXT_DECISIONS TXT_TALLY TXT_LINK("Open the approval") TXT_FOOTER }
 
 #define TPL_APPROVAL_COMPLETED(P) { \
-    MD_DELEGATE \
     MD_APPROVAL " for " P##_SUBJ_MD \
     " is complete{{#approval.status}}: *{{approval.status}}*{{/approval.status}}.\n" \
     "{{#step}}\n" \
@@ -314,7 +306,6 @@ const char *sap_template_type_title(const char *type)
     TXT_DECISIONS TXT_TALLY TXT_LINK("Open the approval") TXT_FOOTER }
 
 #define TPL_STEP_EXPIRED(P) { \
-    MD_DELEGATE \
     "Step *{{step.name}}* of " MD_APPROVAL " for " P##_SUBJ_MD \
     " expired{{#due_text}} (it was due {{due_text}}){{/due_text}} before it was decided.\n" \
     "*Progress when it expired:* {{progress_text}}\n", \
@@ -326,7 +317,6 @@ const char *sap_template_type_title(const char *type)
     TXT_LINK("Open the approval") TXT_FOOTER }
 
 #define TPL_APPROVER_REASSIGNED(P) { \
-    MD_DELEGATE \
     "The decision in step *{{step.name}}* of " MD_APPROVAL " for " P##_SUBJ_MD \
     " was reassigned from " PERSON_MD("reassigned.from") " to " PERSON_MD("reassigned.to") ".\n" \
     "{{#step}}\n" \
@@ -341,7 +331,6 @@ const char *sap_template_type_title(const char *type)
     TXT_STEP TXT_DUE TXT_COMMENT_REQUIRED TXT_LINK("Open the approval") TXT_FOOTER }
 
 #define TPL_APPROVAL_ARCHIVED(P) { \
-    MD_DELEGATE \
     MD_APPROVAL " for " P##_SUBJ_MD " was archived. No more decisions are needed.\n" \
     MD_STEP, \
     "[" P##_LABEL "] Approval archived: {{approval.name}} (" P##_TAG ")", \
@@ -351,7 +340,6 @@ const char *sap_template_type_title(const char *type)
 
 /* The approval is gone: link to the issue or page instead. */
 #define TPL_APPROVAL_DELETED(P) { \
-    MD_DELEGATE \
     "*{{approval.name}}* for " P##_SUBJ_MD " was deleted. No more decisions are needed.\n", \
     "[" P##_LABEL "] Approval deleted: {{approval.name}} (" P##_TAG ")", \
     TXT_GREETING TXT_DELEGATE \
@@ -359,7 +347,6 @@ const char *sap_template_type_title(const char *type)
     P##_NOUN_CAP ": {{approval.subject.url}}\n" TXT_FOOTER }
 
 #define TPL_APPROVAL_OUTDATED(P) { \
-    MD_DELEGATE \
     MD_APPROVAL " for " P##_SUBJ_MD " is outdated: " P##_OUTDATED \
     ". Pending decisions are no longer needed.\n", \
     "[" P##_LABEL "] Approval outdated: {{approval.name}} (" P##_TAG ")", \

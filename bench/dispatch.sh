@@ -100,20 +100,10 @@ postmaster_pid=$(head -n 1 "$SAP_RUN_DIR/pg/data/postmaster.pid")
 http_port=$(sap_free_port)
 mkdir -p "$HTTPD_DIR/logs"
 chmod -R 0755 "$HTTPD_DIR"
-secrets=$SAP_TEST_SECRETS
-cat > "$HTTPD_DIR/httpd.conf" <<CONF
-ServerRoot "$HTTPD_DIR"
-Include "$SAP_TOP/t/conf/modules.conf"
-LoadModule slack_approvals_module "$SAP_MODULE_SO"
-Listen 127.0.0.1:$http_port
-ServerName 127.0.0.1:$http_port
-PidFile "$HTTPD_DIR/logs/httpd.pid"
-ErrorLog "$HTTPD_DIR/logs/error_log"
-DefaultRuntimeDir "$HTTPD_DIR/logs"
-TypesConfig /etc/mime.types
-User nobody
-Group nogroup
-LogLevel warn
+mkdir -p "$HTTPD_DIR/htdocs"
+{
+  bench_httpd_conf "$http_port"
+  cat <<CONF
 # One child process with $THREADS_PER_CHILD threads: the 64 connections of the
 # largest run fit, and there is nothing to add up over processes.
 StartServers 1
@@ -122,48 +112,17 @@ ThreadLimit $THREADS_PER_CHILD
 ThreadsPerChild $THREADS_PER_CHILD
 MaxRequestWorkers $THREADS_PER_CHILD
 MinSpareThreads 1
-DBDriver pgsql
-DBDParams "$SAP_TEST_DBPARAMS"
 DBDMin 1
 DBDKeep $DBD_MAX
 DBDMax $DBD_MAX
 DBDExptime 300
-SlackApprovals On
-SlackApprovalsPublicURL http://127.0.0.1:$http_port/slack-approvals
-SlackApprovalsWorkers $WORKERS
-SlackApprovalsClientID 1111.2222
-SlackApprovalsClientSecretFile $secrets/client_secret
-SlackApprovalsSigningSecretFile $secrets/signing_secret
-SlackApprovalsTokenKeyFile $secrets/token_key
-SlackApprovalsSlackAPI $SLACK/api
-SlackApprovalsSlackAuthorizeURL $SLACK/oauth/v2/authorize
-SlackApprovalsEngineURL http://127.0.0.1:$SAP_FAKE_ENGINE_PORT
-SlackApprovalsEngineTokenFile $secrets/engine_token
-SlackApprovalsEngineSecretFile $secrets/engine_secret
-SlackApprovalsMailRelay smtp://127.0.0.1:$SAP_FAKE_SMTP_PORT
-SlackApprovalsMailFrom approvals@example.test
-SlackApprovalsAllowInsecureHTTP On
-<Location /slack-approvals>
-    SetHandler slack-approvals
-</Location>
-<Location /slack-approvals/admin>
-    AuthType Basic
-    AuthName "Slack approvals admin"
-    AuthBasicProvider file
-    AuthUserFile "$SAP_HTPASSWD"
-    Require valid-user
-</Location>
 CONF
+} > "$HTTPD_DIR/httpd.conf"
 cp "$HTTPD_DIR/httpd.conf" "$OUT/httpd.conf"
 bench_httpd_start "$http_port"
 BASE="http://127.0.0.1:$http_port"
 MOD="$BASE/slack-approvals"
-ok=0
-for _ in $(seq 1 50); do
-  curl -fsS "$MOD/healthz" >/dev/null 2>&1 && { ok=1; break; }
-  sleep 0.2
-done
-[ $ok = 1 ] || { tail -n 30 "$HTTPD_DIR/logs/error_log" >&2; die "healthz never answered 200"; }
+bench_wait_healthy "$MOD/healthz"
 
 # --- measuring helpers ---------------------------------------------------------
 child_pids() { ps --ppid "$httpd_pid" -o pid= 2>/dev/null | tr -d ' ' | sort -n | tr '\n' ' ' | sed 's/ $//'; }

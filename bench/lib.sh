@@ -84,3 +84,63 @@ MD
   cp "$section" "$OUT/section.md"
   log "wrote $doc"
 }
+
+# The httpd.conf lines both benchmarks share, for port $1: the server
+# (under $HTTPD_DIR, LogLevel warn: a refused signature is logged at info,
+# so a 401 run does not measure the error log) and the module against the
+# fakes, with the admin Location. Callers add their MPM and DBD settings.
+bench_httpd_conf() {
+  local port=$1 secrets=$SAP_TEST_SECRETS slack="http://127.0.0.1:$SAP_FAKE_SLACK_PORT"
+  cat <<CONF
+ServerRoot "$HTTPD_DIR"
+Include "$SAP_TOP/t/conf/modules.conf"
+LoadModule slack_approvals_module "$SAP_MODULE_SO"
+Listen 127.0.0.1:$port
+ServerName 127.0.0.1:$port
+PidFile "$HTTPD_DIR/logs/httpd.pid"
+ErrorLog "$HTTPD_DIR/logs/error_log"
+DefaultRuntimeDir "$HTTPD_DIR/logs"
+DocumentRoot "$HTTPD_DIR/htdocs"
+TypesConfig /etc/mime.types
+User nobody
+Group nogroup
+LogLevel warn
+DBDriver pgsql
+DBDParams "$SAP_TEST_DBPARAMS"
+SlackApprovals On
+SlackApprovalsPublicURL http://127.0.0.1:$port/slack-approvals
+SlackApprovalsWorkers $WORKERS
+SlackApprovalsClientID 1111.2222
+SlackApprovalsClientSecretFile $secrets/client_secret
+SlackApprovalsSigningSecretFile $secrets/signing_secret
+SlackApprovalsTokenKeyFile $secrets/token_key
+SlackApprovalsSlackAPI $slack/api
+SlackApprovalsSlackAuthorizeURL $slack/oauth/v2/authorize
+SlackApprovalsEngineURL http://127.0.0.1:$SAP_FAKE_ENGINE_PORT
+SlackApprovalsEngineTokenFile $secrets/engine_token
+SlackApprovalsEngineSecretFile $secrets/engine_secret
+SlackApprovalsMailRelay smtp://127.0.0.1:$SAP_FAKE_SMTP_PORT
+SlackApprovalsMailFrom approvals@example.test
+SlackApprovalsAllowInsecureHTTP On
+<Location /slack-approvals>
+    SetHandler slack-approvals
+</Location>
+<Location /slack-approvals/admin>
+    AuthType Basic
+    AuthName "Slack approvals admin"
+    AuthBasicProvider file
+    AuthUserFile "$SAP_HTPASSWD"
+    Require valid-user
+</Location>
+CONF
+}
+
+# Waits for $1 (a healthz URL) to answer 200.
+bench_wait_healthy() {
+  for _ in $(seq 1 50); do
+    curl -fsS "$1" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  tail -n 30 "$HTTPD_DIR/logs/error_log" >&2
+  die "healthz never answered 200"
+}

@@ -55,58 +55,24 @@ sap_env_start "$SAP_RUN_DIR/pg" "$pg_port"
 psql_db() { psql "$SAP_TEST_DBPARAMS" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
 
 # --- httpd with the module ---------------------------------------------------
-# As t/lib/SAP/Httpd.pm writes it, but: event MPM defaults (no StartServers),
-# LogLevel warn (a refused signature is logged at notice, so the 401 run does
-# not measure the error log), and a static baseline.
+# bench_httpd_conf (bench/lib.sh) with the event MPM's defaults (no
+# StartServers) and a static baseline.
 http_port=$(sap_free_port)
 mkdir -p "$HTTPD_DIR/logs" "$HTTPD_DIR/htdocs/baseline"
 chmod -R 0755 "$HTTPD_DIR"
-secrets=$SAP_TEST_SECRETS
-cat > "$HTTPD_DIR/httpd.conf" <<CONF
-ServerRoot "$HTTPD_DIR"
-Include "$SAP_TOP/t/conf/modules.conf"
-LoadModule slack_approvals_module "$SAP_MODULE_SO"
-Listen 127.0.0.1:$http_port
-ServerName 127.0.0.1:$http_port
-PidFile "$HTTPD_DIR/logs/httpd.pid"
-ErrorLog "$HTTPD_DIR/logs/error_log"
-DefaultRuntimeDir "$HTTPD_DIR/logs"
-DocumentRoot "$HTTPD_DIR/htdocs"
-TypesConfig /etc/mime.types
-User nobody
-Group nogroup
-LogLevel warn
-DBDriver pgsql
-DBDParams "$SAP_TEST_DBPARAMS"
-SlackApprovals On
-SlackApprovalsPublicURL http://127.0.0.1:$http_port/slack-approvals
-SlackApprovalsWorkers $WORKERS
-SlackApprovalsClientID 1111.2222
-SlackApprovalsClientSecretFile $secrets/client_secret
-SlackApprovalsSigningSecretFile $secrets/signing_secret
-SlackApprovalsTokenKeyFile $secrets/token_key
-SlackApprovalsSlackAPI http://127.0.0.1:$SAP_FAKE_SLACK_PORT/api
-SlackApprovalsEngineURL http://127.0.0.1:$SAP_FAKE_ENGINE_PORT
-SlackApprovalsEngineTokenFile $secrets/engine_token
-SlackApprovalsEngineSecretFile $secrets/engine_secret
-SlackApprovalsAllowInsecureHTTP On
-<Location /slack-approvals>
-    SetHandler slack-approvals
-</Location>
+{
+  bench_httpd_conf "$http_port"
+  cat <<CONF
 # The baseline: core's default handler sends a static file (POST is allowed;
 # the request body is read and discarded).
 <Location /baseline>
     SetHandler default-handler
 </Location>
 CONF
+} > "$HTTPD_DIR/httpd.conf"
 bench_httpd_start "$http_port"
 BASE="http://127.0.0.1:$http_port"
-ok=0
-for _ in $(seq 1 50); do
-  curl -fsS "$BASE/slack-approvals/healthz" >/dev/null 2>&1 && { ok=1; break; }
-  sleep 0.2
-done
-[ $ok = 1 ] || { tail -n 30 "$HTTPD_DIR/logs/error_log" >&2; die "healthz never answered 200"; }
+bench_wait_healthy "$BASE/slack-approvals/healthz"
 
 # CPU time from /proc/stat: "steal total" and "idle+iowait total" jiffies.
 # steal_pct BEFORE AFTER prints the share the hypervisor gave to other guests.

@@ -40,12 +40,6 @@ typedef struct conn_request_t {
     sap_connections_t env;
 } conn_request_t;
 
-static int unavailable(request_rec *r)
-{
-    return mod_sap_http_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database_unavailable",
-                                   "The database cannot be reached.");
-}
-
 static int not_found(request_rec *r)
 {
     return mod_sap_http_send_error(r, HTTP_NOT_FOUND, "not_found", "No such connection.");
@@ -56,7 +50,7 @@ static int open_request(mod_sap_route_ctx_t *ctx, conn_request_t *req)
     req->ctx = ctx;
     req->services = mod_sap_services();
     if (!req->services || mod_sap_store_for_request(ctx->r, &req->store) != APR_SUCCESS) {
-        return unavailable(ctx->r);
+        return mod_sap_http_db_unavailable(ctx->r, NULL);
     }
     mod_sap_services_connections(req->services, req->store, &req->env);
     return OK;
@@ -78,7 +72,7 @@ int mod_sap_admin_connections_list(mod_sap_route_ctx_t *ctx)
         return status;
     }
     if (sap_connections_list_json(&req.env, ctx->r->pool, &list) != APR_SUCCESS) {
-        return unavailable(ctx->r);
+        return mod_sap_http_db_unavailable(ctx->r, NULL);
     }
     return mod_sap_http_send_json(ctx->r, HTTP_OK, json_pack("{s:o, s:i, s:s}",
                                   SAP_JK_CONNECTIONS, list, SAP_JK_LIMIT, SAP_MAX_CONNECTIONS,
@@ -97,7 +91,7 @@ static int send_connection(conn_request_t *req, apr_int64_t id)
         return not_found(r);
     }
     return rv == APR_SUCCESS ? mod_sap_http_send_json(r, HTTP_OK, sap_connections_to_json(conn))
-                             : unavailable(r);
+                             : mod_sap_http_db_unavailable(r, NULL);
 }
 
 /* Reads the JSON object body of a state-changing call. */
@@ -167,7 +161,7 @@ static int rename_connection(conn_request_t *req, apr_int64_t id)
     if (rv == APR_NOTFOUND) {
         return not_found(r);
     }
-    return rv == APR_SUCCESS ? send_connection(req, id) : unavailable(r);
+    return rv == APR_SUCCESS ? send_connection(req, id) : mod_sap_http_db_unavailable(r, NULL);
 }
 
 static int make_default(conn_request_t *req, apr_int64_t id)
@@ -184,7 +178,7 @@ static int make_default(conn_request_t *req, apr_int64_t id)
                                        "This workspace's token no longer works: re-authorise it "
                                        "before making it the default.");
     }
-    return rv == APR_SUCCESS ? send_connection(req, id) : unavailable(r);
+    return rv == APR_SUCCESS ? send_connection(req, id) : mod_sap_http_db_unavailable(r, NULL);
 }
 
 /* auth.revoke before deleting: best effort, the row goes either way. */
@@ -218,13 +212,13 @@ static int delete_connection(conn_request_t *req, apr_int64_t id)
     int revoked;
 
     if (rv != APR_SUCCESS) {
-        return rv == APR_NOTFOUND ? not_found(r) : unavailable(r);
+        return rv == APR_NOTFOUND ? not_found(r) : mod_sap_http_db_unavailable(r, NULL);
     }
     revoked = revoke_token(req, id);
     rv = req->store->ops->connection_delete(req->store, id, &new_default);
     sap_connections_forget(&req->env, r->pool, id);
     if (rv != APR_SUCCESS) {
-        return rv == APR_NOTFOUND ? not_found(r) : unavailable(r);
+        return rv == APR_NOTFOUND ? not_found(r) : mod_sap_http_db_unavailable(r, NULL);
     }
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "Slack workspace %s removed by %s", conn->team_id,
                   r->user);
@@ -422,7 +416,7 @@ int mod_sap_admin_errors_list(mod_sap_route_ctx_t *ctx)
         return status;
     }
     if (req.store->ops->instance_errors_list(req.store, r->pool, all, &errors) != APR_SUCCESS) {
-        return unavailable(r);
+        return mod_sap_http_db_unavailable(r, NULL);
     }
     list = json_array();
     for (i = 0; i < errors->nelts; i++) {
@@ -463,7 +457,7 @@ int mod_sap_admin_cache_flush(mod_sap_route_ctx_t *ctx)
     mod_sap_services_settings(req.services, req.store, NULL, NULL, &settings);
     if (req.store->ops->connection_list(req.store, r->pool, &all) != APR_SUCCESS
         || sap_settings_forget_all(&settings, r->pool, &settings_dropped) != APR_SUCCESS) {
-        return unavailable(r);
+        return mod_sap_http_db_unavailable(r, NULL);
     }
     sap_connections_forget(&req.env, r->pool, 0);
     for (i = 0; i < all->nelts; i++) {

@@ -20,12 +20,6 @@ APLOG_USE_MODULE(slack_approvals);
 #define DIAG_MAX_TTL_SEC 3600
 #define DIAG_MAX_BODY 4096
 
-static int database_unavailable(request_rec *r)
-{
-    return mod_sap_http_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database_unavailable",
-                                   "The database cannot be reached.");
-}
-
 /* POST /admin/api/probes {"sleep_ms": N?} → 202 {"id", "job_id"} */
 int mod_sap_admin_probe_create(mod_sap_route_ctx_t *ctx)
 {
@@ -59,7 +53,7 @@ int mod_sap_admin_probe_create(mod_sap_route_ctx_t *ctx)
     json_decref(request);
     if (mod_sap_store_for_request(r, &store) != APR_SUCCESS
         || store->ops->probe_create(store, r->user, extra, &probe_id, &job_id) != APR_SUCCESS) {
-        return database_unavailable(r);
+        return mod_sap_http_db_unavailable(r, NULL);
     }
     /* Stored and committed (one statement): hand it to a worker now. */
     mod_sap_workers_push(job_id);
@@ -91,14 +85,14 @@ int mod_sap_admin_probe_get(mod_sap_route_ctx_t *ctx)
         return mod_sap_http_send_error(r, HTTP_BAD_REQUEST, "invalid_id", "A probe id is a positive number.");
     }
     if (mod_sap_store_for_request(r, &store) != APR_SUCCESS) {
-        return database_unavailable(r);
+        return mod_sap_http_db_unavailable(r, NULL);
     }
     rv = store->ops->probe_get(store, r->pool, probe_id, &probe);
     if (rv == APR_NOTFOUND) {
         return mod_sap_http_send_error(r, HTTP_NOT_FOUND, "not_found", "No such probe.");
     }
     if (rv != APR_SUCCESS) {
-        return database_unavailable(r);
+        return mod_sap_http_db_unavailable(r, NULL);
     }
     return mod_sap_http_send_json(r, HTTP_OK, probe_json(probe));
 }

@@ -163,8 +163,7 @@ int mod_sap_admin_history_list(mod_sap_route_ctx_t *ctx)
     }
     if (mod_sap_store_for_request(r, &store) != APR_SUCCESS
         || store->ops->history_list(store, r->pool, &query, &rows, &total) != APR_SUCCESS) {
-        return mod_sap_http_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database_unavailable",
-                                       "The database cannot be reached.");
+        return mod_sap_http_db_unavailable(r, NULL);
     }
     list = json_array();
     for (i = 0; i < rows->nelts; i++) {

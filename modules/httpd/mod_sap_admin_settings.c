@@ -40,19 +40,13 @@ typedef struct settings_request_t {
     sap_settings_env_t env;
 } settings_request_t;
 
-static int unavailable(request_rec *r)
-{
-    return mod_sap_http_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database_unavailable",
-                                   "The database cannot be reached.");
-}
-
 static int open_request(mod_sap_route_ctx_t *ctx, settings_request_t *req)
 {
     memset(req, 0, sizeof(*req));
     req->ctx = ctx;
     req->services = mod_sap_services();
     if (!req->services || mod_sap_store_for_request(ctx->r, &req->store) != APR_SUCCESS) {
-        return unavailable(ctx->r);
+        return mod_sap_http_db_unavailable(ctx->r, NULL);
     }
     mod_sap_services_connections(req->services, req->store, &req->connections);
     mod_sap_services_slack(req->services, NULL, &req->slack);
@@ -135,7 +129,7 @@ int mod_sap_admin_settings_get(mod_sap_route_ctx_t *ctx)
         return status;
     }
     if (sap_settings_get(&req.env, ctx->r->pool, &settings) != APR_SUCCESS) {
-        return unavailable(ctx->r);
+        return mod_sap_http_db_unavailable(ctx->r, NULL);
     }
     return send_settings(&req, settings);
 }
@@ -194,7 +188,7 @@ int mod_sap_admin_definitions_list(mod_sap_route_ctx_t *ctx)
     }
     if (sap_settings_get(&req.env, r->pool, &settings) != APR_SUCCESS
         || req.store->ops->definition_list(req.store, r->pool, &all) != APR_SUCCESS) {
-        return unavailable(r);
+        return mod_sap_http_db_unavailable(r, NULL);
     }
     list = json_array();
     for (i = 0; i < all->nelts; i++) {
@@ -286,7 +280,7 @@ static int definition_get(settings_request_t *req, const char *product, const ch
                                        "workspace and channel.");
     }
     if (rv != APR_SUCCESS || sap_settings_get(&req->env, r->pool, &settings) != APR_SUCCESS) {
-        return unavailable(r);
+        return mod_sap_http_db_unavailable(r, NULL);
     }
     return mod_sap_http_send_json(r, HTTP_OK, definition_json(req, settings, definition));
 }
@@ -318,7 +312,7 @@ static int definition_put(settings_request_t *req, const char *product, const ch
                   definition->channel ? channel_text(r->pool, definition->channel,
                                                      definition->channel_name) : "default");
     if (sap_settings_get(&req->env, r->pool, &settings) != APR_SUCCESS) {
-        return unavailable(r);
+        return mod_sap_http_db_unavailable(r, NULL);
     }
     return mod_sap_http_send_json(r, HTTP_OK, definition_json(req, settings, definition));
 }
@@ -375,7 +369,7 @@ int mod_sap_admin_templates_list(mod_sap_route_ctx_t *ctx)
         return status;
     }
     if (sap_settings_templates_json(&req.env, ctx->r->pool, &list) != APR_SUCCESS) {
-        return unavailable(ctx->r);
+        return mod_sap_http_db_unavailable(ctx->r, NULL);
     }
     return mod_sap_http_send_json(ctx->r, HTTP_OK, json_pack("{s:o}", SAP_SK_TEMPLATES, list));
 }
@@ -391,7 +385,7 @@ static int send_template(settings_request_t *req, const char *product, const cha
         return mod_sap_http_send_error(r, HTTP_NOT_FOUND, "not_found", "No such template.");
     }
     if (rv != APR_SUCCESS) {
-        return unavailable(r);
+        return mod_sap_http_db_unavailable(r, NULL);
     }
     if (extra_key) {
         json_object_set_new(json, extra_key, json_boolean(extra_value));

@@ -41,8 +41,7 @@ static int answer(request_rec *r, int status, const char *what, const char *even
 
 static int unavailable(request_rec *r)
 {
-    return mod_sap_http_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database_unavailable",
-                                   "The event could not be stored; send it again.");
+    return mod_sap_http_db_unavailable(r, "The event could not be stored; send it again.");
 }
 
 /* The jobs the settings ask for, as JSON text, and the outcome in words. */

@@ -153,6 +153,12 @@ int mod_sap_http_send_error(request_rec *r, int status, const char *code, const 
     return status;
 }
 
+int mod_sap_http_db_unavailable(request_rec *r, const char *message)
+{
+    return mod_sap_http_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database_unavailable",
+                                   message ? message : "The database cannot be reached.");
+}
+
 int mod_sap_http_redirect(request_rec *r, const char *url)
 {
     r->status = HTTP_MOVED_TEMPORARILY;

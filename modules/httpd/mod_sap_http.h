@@ -36,6 +36,10 @@ int mod_sap_http_send_json(request_rec *r, int status, json_t *json);
 /* {"error": code, "message": message} */
 int mod_sap_http_send_error(request_rec *r, int status, const char *code, const char *message);
 
+/* 503 {"error":"database_unavailable"} with message (NULL: "The database
+ * cannot be reached."); returns the status. */
+int mod_sap_http_db_unavailable(request_rec *r, const char *message);
+
 /* The settings page, below SlackApprovalsPublicURL: where the OAuth
  * callback sends the admin back. */
 #define SAP_SETTINGS_PATH "/admin/settings/"

@@ -64,8 +64,7 @@ int mod_sap_oauth_install(mod_sap_route_ctx_t *ctx)
     if (mod_sap_store_for_request(r, &store) != APR_SUCCESS
         || store->ops->oauth_state_create(store, sap_oauth_state_hash(r->pool, state), r->user,
                                           SAP_OAUTH_STATE_TTL_SEC) != APR_SUCCESS) {
-        return mod_sap_http_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database_unavailable",
-                                       "The database cannot be reached.");
+        return mod_sap_http_db_unavailable(r, NULL);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "Slack install started by %s", r->user);
     return mod_sap_http_redirect(r, sap_oauth_authorize_url(r->pool, ctx->conf->slack_authorize_url,

@@ -76,8 +76,7 @@ static int connection_lost(mod_sap_route_ctx_t *ctx, json_t *envelope, const jso
     }
     if (!services || mod_sap_store_for_request(r, &store) != APR_SUCCESS) {
         /* Not 200: Slack retries later (1 min, 5 min), when the database may be back. */
-        return mod_sap_http_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database_unavailable",
-                                       "The database cannot be reached.");
+        return mod_sap_http_db_unavailable(r, NULL);
     }
     rv = store->ops->connection_get(store, r->pool, 0, team_id, 0, &conn);
     if (rv == APR_NOTFOUND) {
@@ -96,8 +95,7 @@ static int connection_lost(mod_sap_route_ctx_t *ctx, json_t *envelope, const jso
                                  uninstalled ? SAP_CONN_UNINSTALLED : SAP_CONN_REVOKED,
                                  json_integer_value(json_object_get(envelope, SAP_JK_EVENT_TIME)),
                                  &marked) != APR_SUCCESS) {
-        return mod_sap_http_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database_unavailable",
-                                       "The database cannot be reached.");
+        return mod_sap_http_db_unavailable(r, NULL);
     }
     ap_log_rerror(APLOG_MARK, marked.changed ? APLOG_WARNING : APLOG_INFO, 0, r,
                   "Slack %s for workspace %s%s%s", type, team_id,

@@ -51,6 +51,7 @@ static const char EV_APPROVED[] = "approved";
 static const char EV_VOTED[] = "voted";
 static const char EV_ACTIONS_WITHOUT_LOGIN[] = "actions_without_login";
 static const char EV_ACTION_BUTTONS[] = "action_buttons";
+static const char EV_COMMENT_REQUIRED[] = "comment_required";
 
 #define ELLIPSIS              "\xE2\x80\xA6"   /* U+2026, one UTF-16 unit */
 #define REPLACEMENT_CHAR      "\xEF\xBF\xBD"   /* U+FFFD */
@@ -328,7 +329,7 @@ int sap_blocks_type_actionable(const char *type)
 
 const char *sap_blocks_button_value(apr_pool_t *pool, const char *product,
                                     const char *approval_id, const char *step_id,
-                                    const char *delegate_of_id)
+                                    const char *delegate_of_id, int comment_required)
 {
     json_t *value;
     char *dumped;
@@ -341,6 +342,11 @@ const char *sap_blocks_button_value(apr_pool_t *pool, const char *product,
                       SAP_BV_PRODUCT, product, SAP_BV_APPROVAL, approval_id, SAP_BV_STEP, step_id);
     if (value && delegate_of_id && *delegate_of_id
         && json_object_set_new(value, SAP_BV_DELEGATE, json_string(delegate_of_id)) != 0) {
+        json_decref(value);
+        return NULL;
+    }
+    if (value && comment_required
+        && json_object_set_new(value, SAP_BV_COMMENT, json_integer(1)) != 0) {
         json_decref(value);
         return NULL;
     }
@@ -842,7 +848,8 @@ static const char *interactive_value(blocks_build_t *b)
     }
     return sap_blocks_button_value(b->pool, b->product, b->approval_id,
                                    member_text(b->step, SAP_JK_ID),
-                                   utf8_clean(b->pool, b->in->delegate_of_id));
+                                   utf8_clean(b->pool, b->in->delegate_of_id),
+                                   option_flag(b->step, EV_COMMENT_REQUIRED, 0));
 }
 
 static json_t *actions_block(blocks_build_t *b)
@@ -854,7 +861,8 @@ static json_t *actions_block(blocks_build_t *b)
     if (!elements) {
         return NULL;
     }
-    if (sap_blocks_type_actionable(b->type) && option_flag(b->options, EV_ACTION_BUTTONS, 1)) {
+    if (sap_blocks_type_actionable(b->type) && option_flag(b->options, EV_ACTION_BUTTONS, 1)
+        && !b->in->outcome_mrkdwn) {
         const char *value = interactive_value(b);
 
         if (value || url) {
@@ -874,6 +882,15 @@ static json_t *actions_block(blocks_build_t *b)
     }
     return checked(b, json_pack("{s:s, s:s, s:o}", SAP_JK_TYPE, BK_ACTIONS, BK_BLOCK_ID,
                                 SAP_BLOCK_ACTIONS, BK_ELEMENTS, elements));
+}
+
+/* The line that replaces the buttons once the reader's part is done. */
+static json_t *outcome_block(blocks_build_t *b)
+{
+    const char *line = text_take(b, utf8_clean(b->pool, b->in->outcome_mrkdwn), CONTEXT_TEXT_MAX,
+                                 1);
+
+    return line ? context_block(b, &line, 1) : NULL;
 }
 
 /* ---------------------------------------------------------------- message */
@@ -898,7 +915,7 @@ static const char *fallback_text(blocks_build_t *b)
 apr_status_t sap_blocks_build(apr_pool_t *pool, const sap_blocks_input_t *in, json_t **pmessage)
 {
     blocks_build_t b;
-    json_t *header, *actions, *details, *delegate, *mentions, *body, *blocks, *message;
+    json_t *header, *actions, *outcome, *details, *delegate, *mentions, *body, *blocks, *message;
 
     *pmessage = NULL;
     if (!build_init(&b, pool, in)) {
@@ -908,6 +925,7 @@ apr_status_t sap_blocks_build(apr_pool_t *pool, const sap_blocks_input_t *in, js
      * is the part shortened when the whole would be too long ... */
     header = header_block(&b);
     actions = actions_block(&b);
+    outcome = outcome_block(&b);
     details = details_block(&b);
     delegate = delegate_block(&b);
     mentions = mentions_block(&b);
@@ -919,6 +937,7 @@ apr_status_t sap_blocks_build(apr_pool_t *pool, const sap_blocks_input_t *in, js
     item_append(&b, blocks, delegate);
     item_append(&b, blocks, mentions);
     item_append(&b, blocks, details);
+    item_append(&b, blocks, outcome);
     item_append(&b, blocks, actions);
     message = checked(&b, json_pack("{s:s, s:o}", SAP_JK_TEXT, fallback_text(&b), BK_BLOCKS,
                                     blocks));

@@ -36,6 +36,7 @@
 #define SAP_BV_APPROVAL  "a"
 #define SAP_BV_STEP      "s"
 #define SAP_BV_DELEGATE  "d"    /* account id of the approver a delegate acts for; absent otherwise */
+#define SAP_BV_COMMENT   "c"    /* 1: the step requires a comment (a modal asks for it); absent otherwise */
 #define SAP_BUTTON_VALUE_MAX 2000
 
 /* Slack's limits (characters as Slack counts them: UTF-16 code units). */
@@ -61,18 +62,20 @@ typedef struct sap_blocks_input_t {
     const char *delegate_of_id;   /* DM to a delegate: the approver's account id, else NULL */
     const char *delegate_of_name; /* … and display name */
     const apr_array_header_t *mentions;  /* sap_mention_t, channel messages; NULL for DMs */
+    const char *outcome_mrkdwn;   /* NULL; else the reader has decided: this line (escaped
+                                   * mrkdwn) instead of the decision buttons */
 } sap_blocks_input_t;
 
 /* {"text": fallback, "blocks": [...]} (new reference; the caller adds
  * "channel"). APR_EINVAL only when in->event lacks approval.id / type. */
 apr_status_t sap_blocks_build(apr_pool_t *pool, const sap_blocks_input_t *in, json_t **pmessage);
 
-/* The value of the interactive buttons: {"v":1,"p":…,"a":…,"s":…[,"d":…]}.
+/* The value of the interactive buttons: {"v":1,"p":…,"a":…,"s":…[,"d":…][,"c":1]}.
  * NULL when it would exceed SAP_BUTTON_VALUE_MAX (ids are bounded at
  * intake, so this does not happen for a validated event). */
 const char *sap_blocks_button_value(apr_pool_t *pool, const char *product,
                                     const char *approval_id, const char *step_id,
-                                    const char *delegate_of_id);
+                                    const char *delegate_of_id, int comment_required);
 
 /* Length of s in UTF-16 code units (how Slack counts characters). */
 apr_size_t sap_text_units(const char *s);

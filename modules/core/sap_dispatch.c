@@ -176,7 +176,7 @@ static apr_status_t render_for(event_ctx_t *ctx, const person_t *person, sap_ren
 }
 
 static json_t *message_for(event_ctx_t *ctx, const person_t *person, const char *body,
-                           const apr_array_header_t *mentions)
+                           const apr_array_header_t *mentions, const char *outcome)
 {
     sap_blocks_input_t in = {0};
     json_t *message = NULL;
@@ -185,6 +185,7 @@ static json_t *message_for(event_ctx_t *ctx, const person_t *person, const char 
     in.type_title = sap_template_type_title(ctx->type);
     in.body_mrkdwn = body;
     in.mentions = mentions;
+    in.outcome_mrkdwn = outcome;
     if (person && person->delegate_of) {
         in.delegate_of_id = person->delegate_of->account_id;
         in.delegate_of_name = person->delegate_of->name;
@@ -512,7 +513,7 @@ static apr_status_t deliver_dm(event_ctx_t *ctx, slack_session_t *session,
     }
     if (!code) {
         message = render_for(ctx, person, &rendered) == APR_SUCCESS
-                  ? message_for(ctx, person, rendered.slack_body, NULL) : NULL;
+                  ? message_for(ctx, person, rendered.slack_body, NULL, NULL) : NULL;
         code = message ? NULL : "template_invalid";
     }
     if (!code) {
@@ -749,7 +750,7 @@ static const char *post_channel(event_ctx_t *ctx, slack_session_t *session,
         return code;
     }
     message = render_for(ctx, NULL, &rendered) == APR_SUCCESS
-              ? message_for(ctx, NULL, rendered.slack_body, *pmentions) : NULL;
+              ? message_for(ctx, NULL, rendered.slack_body, *pmentions, NULL) : NULL;
     if (!message) {
         return "template_invalid";
     }
@@ -798,4 +799,70 @@ apr_status_t sap_dispatch_channel(const sap_dispatch_env_t *env, apr_pool_t *poo
                   code ? code : "");
     return record_channel(&ctx, &session, people, mentions, channel ? channel : target.channel,
                           ts, code, fallback, perror);
+}
+
+/* ---- a person's message again, decided ---- */
+
+static int same_id(const json_t *person, const char *account_id)
+{
+    const char *id = sap_json_path_str(person, "account_id");
+
+    return id && account_id && !strcmp(id, account_id);
+}
+
+/* The recipient account_id (or, with delegate_of, that approver's
+ * delegate account_id) as the event names them. */
+static int person_find(event_ctx_t *ctx, const char *account_id, const char *delegate_of,
+                       person_t *person, person_t *approver)
+{
+    json_t *recipients = json_object_get(ctx->event, JK_RECIPIENTS);
+    size_t i, j;
+
+    for (i = 0; i < json_array_size(recipients); i++) {
+        json_t *recipient = json_array_get(recipients, i);
+        json_t *delegates = json_object_get(recipient, JK_DELEGATES);
+
+        if (!delegate_of && same_id(recipient, account_id)) {
+            person_from(person, recipient, NULL);
+            return 1;
+        }
+        if (!delegate_of || !same_id(recipient, delegate_of)) {
+            continue;
+        }
+        person_from(approver, recipient, NULL);
+        for (j = 0; j < json_array_size(delegates); j++) {
+            if (same_id(json_array_get(delegates, j), account_id)) {
+                person_from(person, json_array_get(delegates, j), approver);
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+apr_status_t sap_dispatch_render_decided(const sap_dispatch_env_t *env, apr_pool_t *pool,
+                                         const char *event_id, const char *account_id,
+                                         const char *delegate_of, const char *outcome_mrkdwn,
+                                         json_t **pmessage, const char **perror)
+{
+    json_t *payload = pool_json(pool, json_pack("{s:s}", SAP_JK_EVENT_ID, event_id));
+    event_ctx_t ctx;
+    person_t person, approver;
+    sap_rendered_t rendered;
+    apr_status_t rv = event_load(env, pool, payload, &ctx, perror);
+
+    *pmessage = NULL;
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (!person_find(&ctx, account_id, delegate_of, &person, &approver)) {
+        *perror = "the event does not name this person";
+        return APR_NOTFOUND;
+    }
+    if (render_for(&ctx, &person, &rendered) != APR_SUCCESS
+        || !(*pmessage = message_for(&ctx, &person, rendered.slack_body, NULL, outcome_mrkdwn))) {
+        *perror = "the message cannot be rendered";
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
 }

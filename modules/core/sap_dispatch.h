@@ -78,4 +78,14 @@ apr_status_t sap_dispatch_recipient(const sap_dispatch_env_t *env, apr_pool_t *p
 apr_status_t sap_dispatch_channel(const sap_dispatch_env_t *env, apr_pool_t *pool,
                                   const json_t *payload, const char **perror);
 
+/* The message a person (account_id; a delegate: with delegate_of) was sent
+ * for event_id, rendered again with outcome_mrkdwn in place of the
+ * decision buttons ({"text", "blocks"}, released with pool). APR_NOTFOUND
+ * when the event does not name the person; APR_EINVAL / APR_EAGAIN as for
+ * the jobs. */
+apr_status_t sap_dispatch_render_decided(const sap_dispatch_env_t *env, apr_pool_t *pool,
+                                         const char *event_id, const char *account_id,
+                                         const char *delegate_of, const char *outcome_mrkdwn,
+                                         json_t **pmessage, const char **perror);
+
 #endif

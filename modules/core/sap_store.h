@@ -12,7 +12,7 @@
 #include <apr_time.h>
 
 /* The schema version this build expects (the highest sql/NNN_*.sql). */
-#define SAP_SCHEMA_VERSION 3
+#define SAP_SCHEMA_VERSION 4
 
 typedef struct sap_store_t sap_store_t;
 
@@ -161,6 +161,17 @@ typedef struct sap_event_record_t {
     const char *dispatched_at;   /* when it was planned (at intake) */
 } sap_event_record_t;
 
+/* A stored Slack message, as a click on it needs it (sap_slack_messages). */
+typedef struct sap_message_ref_t {
+    apr_int64_t connection_id;       /* 0: unknown */
+    const char *kind;                /* "dm" | "channel" */
+    const char *recipient_slack_user;
+    const char *recipient_account_id;
+    const char *recipient_email;
+    const char *delegate_of;
+    const char *event_id;
+} sap_message_ref_t;
+
 /* A delivery to one person (or one channel message) and its history row. */
 typedef struct sap_delivery_t {
     const char *event_id;
@@ -305,6 +316,25 @@ typedef struct sap_store_ops_t {
     /* The history row, and the Slack message when delivery->ts is set, in
      * one statement. */
     apr_status_t (*delivery_record)(sap_store_t *store, const sap_delivery_t *delivery);
+
+    /* ---- interactions ---- */
+
+    /* Queues a job whose dedup_key is unique among jobs: *pjob_id, or
+     * APR_EEXIST when a job with that key is queued, running or done (a
+     * failed one is queued again with this payload). */
+    apr_status_t (*interaction_enqueue)(sap_store_t *store, apr_pool_t *pool, const char *kind,
+                                        const char *payload, const char *dedup_key,
+                                        apr_int64_t *pjob_id);
+    /* The newest event of a step; APR_NOTFOUND when none. */
+    apr_status_t (*event_latest)(sap_store_t *store, apr_pool_t *pool, const char *product,
+                                 const char *approval_id, const char *step_id,
+                                 sap_event_record_t **pevent);
+    /* The message channel:ts as stored; with several rows (a channel
+     * message names several people) the one of slack_user if any.
+     * APR_NOTFOUND when the message is not ours. */
+    apr_status_t (*message_get)(sap_store_t *store, apr_pool_t *pool, const char *channel_id,
+                                const char *ts, const char *slack_user,
+                                sap_message_ref_t **pmessage);
 
     /* apr_array_header_t of sap_history_row_t, and how many rows match
      * the filters in all. */

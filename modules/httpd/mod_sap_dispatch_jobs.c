@@ -5,7 +5,9 @@
 #include <http_log.h>
 
 #include "mod_sap_lifecycle.h"
+#include "sap_decide.h"
 #include "sap_dispatch.h"
+#include "sap_interactions.h"
 
 APLOG_USE_MODULE(slack_approvals);
 
@@ -86,8 +88,39 @@ static sap_job_outcome_t channel_job(sap_job_ctx_t *ctx)
     return run(ctx, sap_dispatch_channel);
 }
 
+/* interaction.decide / interaction.notice: a click's decision or notice. */
+static sap_job_outcome_t click_job(sap_job_ctx_t *ctx)
+{
+    mod_sap_services_t *services = ctx->services;
+    job_env_t env;
+    sap_decide_env_t decide = {0};
+    json_t *payload = payload_of(ctx);
+    const char *error = NULL;
+    apr_status_t rv;
+
+    if (!payload) {
+        ctx->error = "the job's payload is not JSON";
+        return SAP_JOB_FAILED;
+    }
+    job_env_build(ctx, &env);
+    decide.dispatch = &env.dispatch;
+    decide.engine_url = services->conf->engine_url;
+    decide.engine_token = services->conf->engine_token
+                          ? (const char *)services->conf->engine_token->data : NULL;
+    rv = sap_decide_run(&decide, ctx->pool, payload, &error);
+    json_decref(payload);
+    if (rv == APR_EGENERAL) {
+        /* The clicker was told; failed, so that clicking again is heard. */
+        ctx->error = error;
+        return SAP_JOB_FAILED;
+    }
+    return outcome_of(ctx, rv, error);
+}
+
 void mod_sap_dispatch_jobs_register(sap_jobs_t *jobs)
 {
+    sap_jobs_register(jobs, SAP_JOB_KIND_DECIDE, click_job);
+    sap_jobs_register(jobs, SAP_JOB_KIND_NOTICE, click_job);
     sap_jobs_register(jobs, SAP_JOB_KIND_RECIPIENT, recipient_job);
     sap_jobs_register(jobs, SAP_JOB_KIND_CHANNEL, channel_job);
 }

@@ -25,6 +25,7 @@ typedef struct route_t {
 static const route_t routes[] = {
     {M_GET,      "/healthz",                      ROUTE_EXACT,  0, mod_sap_health_get},
     {M_POST,     "/slack/events",                 ROUTE_EXACT,  0, mod_sap_slack_events_post},
+    {M_POST,     "/slack/interactions",           ROUTE_EXACT,  0, mod_sap_slack_interactions_post},
     {M_POST,     "/admin/api/probes",             ROUTE_EXACT,  1, mod_sap_admin_probe_create},
     {M_GET,      "/admin/api/probes/",            ROUTE_PREFIX, 1, mod_sap_admin_probe_get},
     {ANY_METHOD, "/admin/api/diagnostics/cache/", ROUTE_PREFIX, 1, mod_sap_admin_cache_diag},

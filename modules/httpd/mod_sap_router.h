@@ -21,6 +21,7 @@ int mod_sap_router_handler(request_rec *r);
 /* route functions, one file per concern */
 int mod_sap_health_get(mod_sap_route_ctx_t *ctx);
 int mod_sap_slack_events_post(mod_sap_route_ctx_t *ctx);
+int mod_sap_slack_interactions_post(mod_sap_route_ctx_t *ctx);
 int mod_sap_admin_probe_create(mod_sap_route_ctx_t *ctx);
 int mod_sap_admin_probe_get(mod_sap_route_ctx_t *ctx);
 int mod_sap_admin_cache_diag(mod_sap_route_ctx_t *ctx);

@@ -147,6 +147,7 @@ apr_status_t mod_sap_store_prepare(server_rec *s, apr_pool_t *ptemp)
     prepare_table(s, statements, sizeof(statements) / sizeof(statements[0]));
     prepare_table(s, mod_sap_conn_statements, mod_sap_conn_statement_count);
     prepare_table(s, mod_sap_dispatch_statements, mod_sap_dispatch_statement_count);
+    prepare_table(s, mod_sap_interact_statements, mod_sap_interact_statement_count);
     prepare_table(s, mod_sap_settings_statements, mod_sap_settings_statement_count);
     return APR_SUCCESS;
 }
@@ -535,6 +536,9 @@ static const sap_store_ops_t dbd_store_ops = {
     .instance_errors_list = mod_sap_dbd_instance_errors_list,
     .event_store = mod_sap_dbd_event_store,
     .event_get = mod_sap_dbd_event_get,
+    .interaction_enqueue = mod_sap_dbd_interaction_enqueue,
+    .event_latest = mod_sap_dbd_event_latest,
+    .message_get = mod_sap_dbd_message_get,
     .delivery_seen = mod_sap_dbd_delivery_seen,
     .delivery_record = mod_sap_dbd_delivery_record,
     .history_list = mod_sap_dbd_history_list,

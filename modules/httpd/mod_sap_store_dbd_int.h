@@ -91,6 +91,21 @@ apr_status_t mod_sap_dbd_history_list(sap_store_t *store, apr_pool_t *pool,
                                       const sap_history_query_t *query,
                                       apr_array_header_t **prows, apr_int64_t *ptotal);
 
+/* ---- interactions (mod_sap_store_dbd_interact.c) ---- */
+
+extern const mod_sap_statement_t mod_sap_interact_statements[];
+extern const apr_size_t mod_sap_interact_statement_count;
+
+apr_status_t mod_sap_dbd_interaction_enqueue(sap_store_t *store, apr_pool_t *pool,
+                                             const char *kind, const char *payload,
+                                             const char *dedup_key, apr_int64_t *pjob_id);
+apr_status_t mod_sap_dbd_event_latest(sap_store_t *store, apr_pool_t *pool, const char *product,
+                                      const char *approval_id, const char *step_id,
+                                      sap_event_record_t **pevent);
+apr_status_t mod_sap_dbd_message_get(sap_store_t *store, apr_pool_t *pool, const char *channel_id,
+                                     const char *ts, const char *slack_user,
+                                     sap_message_ref_t **pmessage);
+
 /* ---- settings, definition overrides, templates (mod_sap_store_dbd_settings.c) ---- */
 
 extern const mod_sap_statement_t mod_sap_settings_statements[];

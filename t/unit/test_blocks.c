@@ -640,13 +640,15 @@ static void test_no_step_id_falls_back_to_links(void **state)
 static void test_button_value(void **state)
 {
     apr_pool_t *pool = *state;
-    const char *value = sap_blocks_button_value(pool, "confluence", "A-7", "S-2", NULL);
+    const char *value = sap_blocks_button_value(pool, "confluence", "A-7", "S-2", NULL, 0);
     json_t *parsed;
 
     assert_string_equal(value, "{\"v\":1,\"p\":\"confluence\",\"a\":\"A-7\",\"s\":\"S-2\"}");
-    assert_string_equal(sap_blocks_button_value(pool, "jira", "A-7", "S-2", ""),
+    assert_string_equal(sap_blocks_button_value(pool, "jira", "A-7", "S-2", "", 0),
                         "{\"v\":1,\"p\":\"jira\",\"a\":\"A-7\",\"s\":\"S-2\"}");
-    value = sap_blocks_button_value(pool, "jira", "A \"7\"", "S-2", "u-3");
+    assert_string_equal(sap_blocks_button_value(pool, "jira", "A-7", "S-2", NULL, 1),
+                        "{\"v\":1,\"p\":\"jira\",\"a\":\"A-7\",\"s\":\"S-2\",\"c\":1}");
+    value = sap_blocks_button_value(pool, "jira", "A \"7\"", "S-2", "u-3", 0);
     parsed = owned(pool, json_loads(value, 0, NULL));
     assert_non_null(parsed);
     assert_int_equal(json_integer_value(json_object_get(parsed, SAP_BV_VERSION)), 1);
@@ -655,10 +657,10 @@ static void test_button_value(void **state)
     assert_string_equal(member_string(parsed, SAP_BV_STEP), "S-2");
     assert_string_equal(member_string(parsed, SAP_BV_DELEGATE), "u-3");
     assert_null(sap_blocks_button_value(pool, "jira", repeat(pool, "a", SAP_BUTTON_VALUE_MAX),
-                                        "S-1", NULL));
-    assert_null(sap_blocks_button_value(pool, "jira", NULL, "S-1", NULL));
-    assert_null(sap_blocks_button_value(pool, "jira", "A-1", NULL, NULL));
-    assert_null(sap_blocks_button_value(pool, NULL, "A-1", "S-1", NULL));
+                                        "S-1", NULL, 0));
+    assert_null(sap_blocks_button_value(pool, "jira", NULL, "S-1", NULL, 0));
+    assert_null(sap_blocks_button_value(pool, "jira", "A-1", NULL, NULL, 0));
+    assert_null(sap_blocks_button_value(pool, NULL, "A-1", "S-1", NULL, 0));
 }
 
 static void test_delegate_value_and_line(void **state)

@@ -514,6 +514,14 @@ static const char *failed_text(decide_t *d)
                        NULL);
 }
 
+static const char *disconnected_text(decide_t *d)
+{
+    return apr_pstrcat(d->pool, ":warning: Your decision on ", d->what, " could not be recorded: "
+                       "this Slack workspace is no longer connected to ", d->product_name,
+                       " (an administrator can reconnect it). Please ", approval_link(d), ".",
+                       NULL);
+}
+
 static const char *unmatched_text(decide_t *d)
 {
     return apr_pstrcat(d->pool, ":warning: Your Slack account could not be matched to a ",
@@ -615,7 +623,8 @@ static apr_status_t decide(decide_t *d, const char **perror)
     const char *text;
 
     if (found != IDENTITY_FOUND) {
-        tell(d, found == IDENTITY_NONE ? unmatched_text(d) : failed_text(d));
+        tell(d, found == IDENTITY_NONE ? unmatched_text(d)
+                : d->has_token ? failed_text(d) : disconnected_text(d));
         *perror = found == IDENTITY_NONE ? "the Slack user matches no account"
                                          : "the identity could not be resolved";
         return APR_EGENERAL;

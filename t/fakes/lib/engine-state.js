@@ -113,8 +113,11 @@ function checkDecisionKind(step, request) {
   }
 }
 
-function decisionRecord(request, deciderId) {
+// `by`: the person the decision counts for, as the engine's events name
+// people (display name when the engine knows the account).
+function decisionRecord(request, deciderId, decider) {
   return {
+    by: { account_id: deciderId, display_name: decider ? decider.display_name : null },
     request_id: request.request_id,
     product: request.product,
     approval_id: request.approval_id,
@@ -191,7 +194,7 @@ class EngineState {
     const previous = step.decisions.find((decision) => decision.account_id === deciderId);
     if (previous) return { status: 409, body: { error: 'already_decided', decision: previous } };
     checkDecisionKind(step, request);
-    const decision = decisionRecord(request, deciderId);
+    const decision = decisionRecord(request, deciderId, this.users.get(deciderId));
     step.decisions.push(decision);
     this.decisions.push(decision);
     this.completeIfDone(step);

@@ -11,7 +11,7 @@ use HTTP::Request;
 use SAP::Test qw(sign_headers psql psql_rows base_url module_path wait_until);
 
 our @EXPORT_OK = qw(sample_event post_event post_raw events_url history_rows wait_history
-                    smtp_messages smtp_reset smtp_control next_event_id);
+                    smtp_messages smtp_reset smtp_control next_event_id engine_control engine_reset);
 
 sub events_url { base_url() . module_path() . '/api/v1/events' }
 
@@ -90,13 +90,23 @@ sub wait_history {
     return $ok;
 }
 
+sub engine_url { 'http://127.0.0.1:' . ($ENV{SAP_FAKE_ENGINE_PORT} or die "SAP_FAKE_ENGINE_PORT unset\n") }
+
+# The fake engine's /_control/$path (GET without $json); the decoded answer.
+sub engine_control { return fake_control(engine_url(), 'engine', @_) }
+
+sub engine_reset { engine_control('POST', 'reset', {}) }
+
 sub smtp_url { 'http://127.0.0.1:' . ($ENV{SAP_FAKE_SMTP_CONTROL_PORT} or die "SAP_FAKE_SMTP_CONTROL_PORT unset\n") }
 
-sub smtp_control {
-    my ($method, $path, $json) = @_;
-    my $res = ua()->request(HTTP::Request->new($method, smtp_url() . "/_control/$path",
+sub smtp_control { return fake_control(smtp_url(), 'smtp', @_) }
+
+# A fake's control call: $method on $base/_control/$path with $json (none: no body).
+sub fake_control {
+    my ($base, $what, $method, $path, $json) = @_;
+    my $res = ua()->request(HTTP::Request->new($method, "$base/_control/$path",
         defined $json ? ['Content-Type' => 'application/json'] : [], defined $json ? encode_json($json) : undef));
-    die "smtp control $path: " . $res->status_line . "\n" unless $res->is_success;
+    die "$what control $path: " . $res->status_line . ' ' . $res->content . "\n" unless $res->is_success;
     return eval { decode_json($res->content) } // {};
 }
 

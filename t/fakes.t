@@ -33,7 +33,13 @@ sub find_node {
 
 sub start_fake {
     my ($script, @args) = @_;
-    my $pid = open(my $out, '-|', $NODE, "$FAKES/$script", '--port', '0', @args)
+    return start_node($script, "$FAKES/$script", '--port', '0', @args);
+}
+
+# Starts node with @args; waits for its READY line. Returns {pid, ports…}.
+sub start_node {
+    my ($script, @args) = @_;
+    my $pid = open(my $out, '-|', $NODE, @args)
         or die "cannot start $script: $!";
     push @PIDS, $pid;
     $PIPES{$pid} = $out;
@@ -79,14 +85,36 @@ sub decoded {
     return eval { decode_json($res->{content}) } // {};
 }
 
-sub control {
+# A control call that may fail: (response, decoded body).
+sub control_raw {
     my ($fake, $method, $path, $body) = @_;
     my $url = "http://127.0.0.1:$fake->{control_port}/_control/$path";
+    my $res = post_json($url, $body, $method);
+    return ($res, decoded($res));
+}
+
+sub control {
+    my ($fake, $method, $path, $body) = @_;
+    my ($res, $data) = control_raw($fake, $method, $path, $body);
+    die "control $method $path failed: $res->{status} $res->{content}\n" unless $res->{success};
+    return $data;
+}
+
+# A JSON request (POST by default; no body when $body is undef).
+sub post_json {
+    my ($url, $body, $method) = @_;
     my %opt = (headers => { 'Content-Type' => 'application/json' });
     $opt{content} = $JSON->encode($body) if defined $body;
-    my $res = $HTTP->request($method, $url, \%opt);
-    die "control $method $path failed: $res->{status} $res->{content}\n" unless $res->{success};
-    return decoded($res);
+    return $HTTP->request($method // 'POST', $url, \%opt);
+}
+
+# The JSON of an interactivity body (payload=…, PHP-urlencoded).
+sub interactivity_json {
+    my ($raw) = @_;
+    (my $text = $raw) =~ s/^payload=//;
+    $text =~ tr/+/ /;
+    $text =~ s/%([0-9A-F]{2})/chr hex $1/ge;
+    return decode_json($text);
 }
 
 my $SLACK;
@@ -373,10 +401,7 @@ is($got->{headers}{'x-slack-signature'}, 'v0=' . hmac_sha256_hex("v0:$slack_ts:$
    'send-slack signature verifies with the signing secret');
 like($raw, qr/^payload=%7B%22[0-9A-Za-z_.+%-]+$/, 'interactivity body is payload= + PHP-urlencoded JSON');
 like($raw, qr/A-1%5C%2FS\+1/, 'payload escapes / as \\/ and encodes space as +');
-(my $json_text = $raw) =~ s/^payload=//;
-$json_text =~ tr/+/ /;
-$json_text =~ s/%([0-9A-F]{2})/chr hex $1/ge;
-is_deeply(decode_json($json_text), $payload, 'interactivity payload decodes back to the JSON');
+is_deeply(interactivity_json($raw), $payload, 'interactivity payload decodes back to the JSON');
 
 # ---- Slack: OAuth ------------------------------------------------------------------------
 
@@ -540,6 +565,336 @@ ok(@received == 1 && decode_json($received[0]{raw_body})->{event}{type} eq 'toke
 check_event_delivery($received[0], 'uninstall event');
 control($ENGINE, 'DELETE', 'inject');
 
+# ---- Slack: interactivity (clicks, trigger ids, modals, response_url) ----------------
+
+my $ECHO_JS = <<'JS';
+const http = require('http');
+const server = http.createServer((req, res) => {
+  const query = new URL(req.url, 'http://x').searchParams;
+  const reply = query.get('reply') || '';
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(Number(query.get('status') || 200), reply ? { 'Content-Type': 'application/json' } : {});
+    res.end(reply);
+  });
+});
+server.listen(0, '127.0.0.1', () => console.log('READY ' + JSON.stringify({ port: server.address().port })));
+process.on('SIGTERM', () => process.exit(0));
+JS
+my $ECHO = start_node('echo listener', '-e', $ECHO_JS);
+# A URL of the listener that answers $reply (a JSON object or '' for an empty body).
+sub echo_url {
+    my ($reply) = @_;
+    my $text = ref $reply ? $JSON->encode($reply) : ($reply // '');
+    return "http://127.0.0.1:$ECHO->{port}/slack/interactions?" . $HTTP->www_form_urlencode({ reply => $text });
+}
+my $INTERACTIONS = "http://127.0.0.1:$ENGINE->{port}/slack/interactions";
+my $SLACK_PORT = $SLACK->{port};
+
+sub approval_blocks {
+    return [
+        { type => 'section', block_id => 'intro', text => { type => 'mrkdwn', text => 'Approve *A-1*?' } },
+        { type => 'actions', block_id => 'decide', elements => [
+            { type => 'button', action_id => 'approve', value => 'A-1/S 1', style => 'primary',
+              text => { type => 'plain_text', text => 'Approve' } },
+            { type => 'button', action_id => 'reject', value => 'A-1/S 1', style => 'danger',
+              text => { type => 'plain_text', text => 'Reject' },
+              confirm => { title => { type => 'plain_text', text => 'Sure?' }, text => { type => 'plain_text', text => 'Reject A-1' },
+                           confirm => { type => 'plain_text', text => 'Reject' }, deny => { type => 'plain_text', text => 'Back' } } },
+        ] },
+    ];
+}
+
+sub post_approval {
+    my ($channel, $token) = @_;
+    my (undef, $posted) = slack_json('chat.postMessage', { channel => $channel, text => 'Approval A-1', blocks => approval_blocks() },
+                                     $token // 'xoxb-good');
+    return $posted->{ts} // die "chat.postMessage failed\n";
+}
+
+sub click {
+    my (%args) = @_;
+    return control($SLACK, 'POST', 'click', { user => 'U1', action_id => 'approve', deliver => JSON::PP::false, %args });
+}
+
+sub trigger { click(@_)->{trigger_id} }
+
+sub plain { { type => 'plain_text', text => $_[0] } }
+sub options { [map { { text => plain($_), value => $_ } } @_] }
+
+sub modal {
+    my (%extra) = @_;
+    return { type => 'modal', callback_id => 'decide_modal', title => plain('Decide A-1'), submit => plain('Send'),
+             close => plain('Cancel'), private_metadata => 'A-1/S-1',
+             blocks => [
+                 { type => 'input', block_id => 'c', label => plain('Comment'),
+                   element => { type => 'plain_text_input', action_id => 'comment', multiline => JSON::PP::true } },
+                 { type => 'input', block_id => 'd', label => plain('Decision'),
+                   element => { type => 'radio_buttons', action_id => 'decision', options => options(qw(approve reject)) } },
+                 { type => 'input', block_id => 'v', label => plain('Votes'), optional => JSON::PP::true,
+                   element => { type => 'checkboxes', action_id => 'votes', options => options(qw(o1 o2 o3)) } },
+                 { type => 'input', block_id => 'n', label => plain('Note'), optional => JSON::PP::true,
+                   element => { type => 'plain_text_input', action_id => 'note' } },
+             ], %extra };
+}
+
+# views.open with a fresh trigger of U1; returns the view.
+sub open_modal {
+    my (%extra) = @_;
+    my (undef, $opened) = slack_json('views.open', { trigger_id => trigger(channel => 'C1', ts => post_approval('C1')),
+                                                     view => modal(%extra) }, 'xoxb-good');
+    return $opened->{view} // die "views.open failed: " . $JSON->encode($opened) . "\n";
+}
+
+control($SLACK, 'POST', 'teams', { team_id => 'T2', name => 'Other', domain => 'other' });
+control($SLACK, 'POST', 'tokens', { token => 'xoxb-t2', team_id => 'T2', bot_user_id => 'UBOTT2', scopes => ['chat:write'] });
+control($SLACK, 'POST', 'users', { id => 'UT2', team_id => 'T2', name => 'tom' });
+control($SLACK, 'POST', 'channels', { id => 'C9', team_id => 'T2', name => 'general' });
+control($SLACK, 'POST', 'users', { id => 'U3', team_id => 'T1', name => 'cy' });
+
+# -- trigger ids and views.open
+
+my $approval_ts = post_approval('C1');
+my $clicked = click(channel => 'C1', ts => $approval_ts);
+ok(!$clicked->{sent} && $clicked->{payload}{type} eq 'block_actions', 'click with deliver false builds the payload only');
+like($clicked->{trigger_id}, qr/^\d{13}\.\d{10}\.[0-9a-f]{32}$/, 'trigger_id looks like Slack\'s');
+like($clicked->{response_url}, qr{^http://127\.0\.0\.1:$SLACK_PORT/actions/T1/\d+/[0-9A-Za-z]+$}, 'response_url on the fake\'s port');
+($res, $body) = slack_json('views.open', { trigger_id => $clicked->{trigger_id}, view => modal() }, 'xoxb-good');
+ok($body->{ok}, 'views.open with a fresh trigger (JSON body, view object)') or diag $res->{content};
+my $view = $body->{view};
+like($view->{id}, qr/^V[0-9A-Z]{8,}$/, 'view id V…');
+like($view->{hash}, qr/^\d{10}\.\d+$/, 'view hash <secs>.<digits>');
+is_deeply([@$view{qw(team_id type callback_id private_metadata external_id root_view_id previous_view_id app_id
+                     app_installed_team_id clear_on_close notify_on_close)}],
+          ['T1', 'modal', 'decide_modal', 'A-1/S-1', '', $view->{id}, undef, 'A0FAKEAPP01', 'T1', JSON::PP::false, JSON::PP::false],
+          'views.open answers Slack\'s view object');
+is_deeply([$view->{state}, $view->{title}, $view->{blocks}[0]{block_id}], [{ values => {} }, plain('Decide A-1'), 'c'],
+          'view state, title and blocks as sent');
+my ($listed) = grep { $_->{id} eq $view->{id} } @{ control($SLACK, 'GET', 'views?user=U1&state=open')->{views} };
+ok($listed && $listed->{callback_id} eq 'decide_modal' && $listed->{hash} eq $view->{hash}, 'GET views lists the open view of the clicking user');
+($res, $body) = slack_json('views.open', { trigger_id => $clicked->{trigger_id}, view => modal() }, 'xoxb-good');
+is($body->{error}, 'exchanged_trigger_id', 'a used trigger: exchanged_trigger_id');
+($res, $body) = slack_json('views.open', { trigger_id => '1234567890123.1234567890.0123456789abcdef0123456789abcdef', view => modal() }, 'xoxb-good');
+is($body->{error}, 'invalid_trigger_id', 'an unknown trigger: invalid_trigger_id');
+my $t2_trigger = trigger(channel => 'C9', ts => post_approval('C9', 'xoxb-t2'), user => 'UT2');
+($res, $body) = slack_json('views.open', { trigger_id => $t2_trigger, view => modal() }, 'xoxb-good');
+is($body->{error}, 'invalid_trigger_id', 'a trigger of another team: invalid_trigger_id');
+is(control($SLACK, 'POST', 'config', { trigger_ttl_ms => 100 })->{config}{trigger_ttl_ms}, 100, 'config sets the trigger lifetime');
+my $old_trigger = trigger(channel => 'C1', ts => $approval_ts);
+sleep 0.3;
+($res, $body) = slack_json('views.open', { trigger_id => $old_trigger, view => modal() }, 'xoxb-good');
+is($body->{error}, 'expired_trigger_id', 'a trigger older than trigger_ttl_ms: expired_trigger_id');
+control($SLACK, 'POST', 'config', { trigger_ttl_ms => 3000 });
+
+my $trigger = trigger(channel => 'C1', ts => $approval_ts);
+my %long_title = %{ modal() };
+$long_title{title} = plain('x' x 25);
+($res, $body) = slack_json('views.open', { trigger_id => $trigger, view => \%long_title }, 'xoxb-good');
+is_deeply([@$body{qw(ok error)}, $body->{response_metadata}{messages}],
+          [JSON::PP::false, 'invalid_arguments', ['[ERROR] must be less than 25 characters [json-pointer:/view/title/text]']],
+          'a 25-character title: invalid_arguments with a json-pointer message');
+($res, $body) = slack_json('views.open', { trigger_id => $trigger, view => { %{ modal() }, type => 'home' } }, 'xoxb-good');
+is($body->{error}, 'invalid_arguments', 'a home view: invalid_arguments (modals only)');
+($res, $body) = slack_json('views.open', { trigger_id => $trigger }, 'xoxb-good');
+is_deeply($body->{response_metadata}{messages}, ['[ERROR] missing required field: view'], 'no view: missing required field');
+my @big = map { { type => 'section', text => { type => 'mrkdwn', text => 'y' x 3000 } } } 1 .. 90;
+($res, $body) = slack_json('views.open', { trigger_id => $trigger, view => { %{ modal() }, blocks => \@big } }, 'xoxb-good');
+is($body->{error}, 'view_too_large', 'a view over 250 kB: view_too_large');
+($res, $body) = slack_form('views.open', { trigger_id => $trigger, view => $JSON->encode(modal(callback_id => 'form_modal')) }, 'xoxb-good');
+ok($body->{ok} && $body->{view}{callback_id} eq 'form_modal', 'refused views.open calls do not use the trigger up; form body with a JSON string view');
+
+# -- views.update
+
+my $form_view = $body->{view};
+($res, $body) = slack_json('views.update', { view_id => $form_view->{id}, hash => '1.2', view => modal() }, 'xoxb-good');
+is($body->{error}, 'hash_conflict', 'views.update with a stale hash: hash_conflict');
+($res, $body) = slack_json('views.update', { view_id => 'V0NOSUCH00', view => modal() }, 'xoxb-good');
+is($body->{error}, 'not_found', 'views.update of an unknown view: not_found');
+($res, $body) = slack_json('views.update', { view_id => $form_view->{id}, hash => $form_view->{hash},
+                                              view => modal(title => plain('Updated'), external_id => 'ext-1') }, 'xoxb-good');
+ok($body->{ok} && $body->{view}{id} eq $form_view->{id} && $body->{view}{title}{text} eq 'Updated'
+   && $body->{view}{hash} ne $form_view->{hash}, 'views.update replaces the view and gives it a new hash');
+($res, $body) = slack_json('views.update', { external_id => 'ext-1', view => modal(title => plain('Again'), external_id => 'ext-1') }, 'xoxb-good');
+ok($body->{ok} && $body->{view}{id} eq $form_view->{id}, 'views.update by external_id');
+
+# -- clicks delivered to the module (the engine fake records them)
+
+control($ENGINE, 'POST', 'inject', { endpoint => '/slack/interactions', status => 200, body => {}, times => -1 });
+control($ENGINE, 'DELETE', 'calls');
+$clicked = control($SLACK, 'POST', 'click', { url => $INTERACTIONS, channel => 'C1', ts => $approval_ts, action_id => 'approve', user => 'U1' });
+ok($clicked->{sent} && $clicked->{status} == 200, 'click delivers to the module and answers its status');
+my ($delivered) = @{ control($ENGINE, 'GET', 'calls')->{calls} };
+$raw = $delivered->{raw_body};
+is($raw, $clicked->{request}{body}, 'the answer carries the exact body sent');
+my $sig_ts = $delivered->{headers}{'x-slack-request-timestamp'};
+is($delivered->{headers}{'x-slack-signature'}, 'v0=' . hmac_sha256_hex("v0:$sig_ts:$raw", 'slack-secret'),
+   'click: signature verifies with the signing secret');
+ok($delivered->{headers}{'content-type'} eq 'application/x-www-form-urlencoded'
+   && $delivered->{headers}{'user-agent'} eq 'Slackbot 1.0 (+https://api.slack.com/robots)', 'click: form content type, Slackbot User-Agent');
+like($raw, qr/^payload=[0-9A-Za-z%+._-]+$/, 'click body: payload= + letters, digits, -_. , + and %XX only');
+unlike($raw, qr/%(?![0-9A-F]{2})/, 'click body: every %XX is upper-case hex');
+like($raw, qr/A-1%5C%2FS\+1/, 'click body: JSON escapes / as \\/, the form encodes space as +');
+like($raw, qr/%22response_url%22%3A%22http%3A%5C%2F%5C%2F127\.0\.0\.1/, 'click body: the response_url has \\/ too');
+my $got_payload = interactivity_json($raw);
+is_deeply($got_payload, $clicked->{payload}, 'the delivered payload is the one answered');
+is_deeply([sort keys %$got_payload], [sort qw(type user api_app_id token container trigger_id team enterprise is_enterprise_install
+                                             channel message state response_url actions)], 'block_actions: Slack\'s fields');
+is_deeply([@$got_payload{qw(type user api_app_id token container team enterprise is_enterprise_install channel state)}],
+          ['block_actions', { id => 'U1', username => 'ada', name => 'ada', team_id => 'T1' }, 'A0FAKEAPP01', 'fakeVerificationToken123',
+           { type => 'message', message_ts => $approval_ts, channel_id => 'C1', is_ephemeral => JSON::PP::false },
+           { id => 'T1', domain => 'acme' }, undef, JSON::PP::false, { id => 'C1', name => 'approvals' }, { values => {} }],
+          'block_actions: user, app, token, container, team, channel, state');
+is_deeply($got_payload->{message}, { bot_id => $got_payload->{message}{bot_id}, type => 'message', text => 'Approval A-1', user => 'UBOT',
+                                     ts => $approval_ts, team => 'T1', blocks => approval_blocks() }, 'block_actions: the message as posted');
+my $action = $got_payload->{actions}[0];
+like($action->{action_ts}, qr/^\d{10}\.\d{6}$/, 'action_ts looks like a ts');
+is_deeply($action, { action_id => 'approve', block_id => 'decide', text => plain('Approve'), value => 'A-1/S 1', style => 'primary',
+                     type => 'button', action_ts => $action->{action_ts} }, 'block_actions: the clicked button');
+($res, $body) = slack_json('views.open', { trigger_id => $got_payload->{trigger_id}, view => modal() }, 'xoxb-good');
+ok($body->{ok}, 'the delivered trigger_id opens a view');
+control($SLACK, 'POST', 'send-slack', { url => $INTERACTIONS, body => $clicked->{request}{body},
+                                       content_type => 'application/x-www-form-urlencoded', headers => { 'X-Slack-Retry-Num' => '1' } });
+my @again = @{ control($ENGINE, 'GET', 'calls')->{calls} };
+ok(@again == 2 && $again[1]{raw_body} eq $raw && $again[1]{headers}{'x-slack-retry-num'} eq '1', 'send-slack resends the identical body as a retry');
+
+my $dm_ts = post_approval($dm);
+my $dm_click = click(channel => $dm, ts => $dm_ts, action_id => 'reject', block_id => 'decide', value => 'A-1/S 1');
+ok($dm_click->{payload}{channel}{name} eq 'directmessage' && $dm_click->{payload}{actions}[0]{action_id} eq 'reject',
+   'a DM click: channel name "directmessage"; block_id / value narrow the button');
+control($ENGINE, 'DELETE', 'calls');
+my $dismissed = control($SLACK, 'POST', 'click', { url => $INTERACTIONS, channel => $dm, ts => $dm_ts, action_id => 'reject',
+                                                 user => 'U1', confirm => JSON::PP::false });
+is_deeply($dismissed, { sent => JSON::PP::false, reason => 'dismissed' }, 'a confirm dialog dismissed: nothing sent');
+is(scalar @{ control($ENGINE, 'GET', 'calls')->{calls} }, 0, 'a dismissed click delivers nothing');
+(undef, $body) = slack_json('chat.postEphemeral', { channel => 'C1', user => 'U1', text => 'Just you', blocks => approval_blocks() }, 'xoxb-good');
+my $eph_click = click(channel => 'C1', ts => $body->{message_ts});
+ok($eph_click->{payload}{container}{is_ephemeral} && $eph_click->{payload}{message}{text} eq 'Just you',
+   'a click in an ephemeral message: container.is_ephemeral true');
+($res, $body) = control_raw($SLACK, 'POST', 'click', { channel => 'C1', ts => $body->{message_ts}, action_id => 'approve', user => 'U3',
+                                                     deliver => JSON::PP::false });
+is("$res->{status} $body->{error}", '400 message_not_visible', 'another user cannot click an ephemeral message');
+for my $case ([{ ts => '1.000001' }, 404, 'message_not_found'], [{ action_id => 'nope' }, 404, 'action_not_found'],
+              [{ action_id => 'approve', value => 'other' }, 404, 'action_not_found'], [{ user => 'UT2' }, 400, 'unknown_user'],
+              [{ user => 'U2' }, 400, 'unknown_user']) {
+    my ($r, $b) = control_raw($SLACK, 'POST', 'click', { channel => 'C1', ts => $approval_ts, action_id => 'approve', user => 'U1',
+                                                         deliver => JSON::PP::false, %{ $case->[0] } });
+    is("$r->{status} " . ($b->{error} // ''), "$case->[1] $case->[2]", "click: $case->[2] (" . $JSON->encode($case->[0]) . ')');
+}
+
+# -- response_url
+
+my $resp_url = click(channel => 'C1', ts => $approval_ts)->{response_url};
+$res = post_json($resp_url, { text => 'Only you see this' });
+is_deeply([$res->{status}, decoded($res)], [200, { ok => JSON::PP::true }], 'response_url: 200 {"ok":true}');
+my ($eph) = grep { $_->{text} eq 'Only you see this' } @{ control($SLACK, 'GET', 'messages?channel=C1&ephemeral=true')->{messages} };
+ok($eph && $eph->{is_ephemeral} && $eph->{ephemeral_user} eq 'U1', 'response_url: ephemeral by default, for the clicking user');
+$res = post_json($resp_url, { replace_original => JSON::PP::true, text => 'Approved by Ada',
+                              blocks => [{ type => 'section', text => { type => 'mrkdwn', text => 'Approved' } }] });
+my $replaced = control($SLACK, 'GET', "messages?channel=C1&ts=$approval_ts")->{messages}[0];
+ok($res->{status} == 200 && $replaced->{text} eq 'Approved by Ada' && $replaced->{blocks}[0]{type} eq 'section'
+   && $replaced->{update_count} == 1 && $replaced->{edited}, 'response_url replace_original: the original message is updated');
+$res = post_json($resp_url, { response_type => 'in_channel', text => 'Everyone sees this' });
+my ($visible) = grep { $_->{text} eq 'Everyone sees this' } @{ control($SLACK, 'GET', 'messages?channel=C1&ephemeral=false')->{messages} };
+ok($visible && $visible->{user} eq 'UBOT', 'response_url in_channel: a new visible message from the bot');
+is(post_json($resp_url, { text => 'fourth' })->{status}, 200, 'response_url: fourth use');
+is(post_json($resp_url, { text => 'fifth' })->{status}, 200, 'response_url: fifth use');
+$res = post_json($resp_url, { text => 'sixth' });
+is_deeply([$res->{status}, decoded($res)], [404, { ok => JSON::PP::false, error => 'used_url' }], 'response_url: sixth use → 404 used_url');
+$res = post_json("http://127.0.0.1:$SLACK_PORT/actions/T1/1/nope", { text => 'x' });
+is_deeply([$res->{status}, decoded($res)->{error}], [404, 'invalid_url'], 'unknown response_url: 404 invalid_url');
+my @uses = @{ control($SLACK, 'GET', 'calls?method=response_url')->{calls} };
+ok(@uses == 7 && $uses[0]{args}{text} eq 'Only you see this' && $uses[0]{response}{status} == 200,
+   'response_url uses are recorded with method response_url and the parsed body');
+my $del_ts = post_approval('C1');
+$resp_url = click(channel => 'C1', ts => $del_ts)->{response_url};
+control($SLACK, 'POST', 'inject', { method => 'response_url', status => 500 });
+is(post_json($resp_url, { text => 'x' })->{status}, 500, 'injections apply to response_url');
+post_json($resp_url, { delete_original => JSON::PP::true });
+is(scalar @{ control($SLACK, 'GET', "messages?channel=C1&ts=$del_ts")->{messages} }, 0, 'response_url delete_original deletes the message');
+control($SLACK, 'POST', 'config', { response_url_ttl_ms => 0 });
+$resp_url = click(channel => 'C1', ts => post_approval('C1'))->{response_url};
+sleep 0.05;
+is(decoded(post_json($resp_url, { text => 'late' }))->{error}, 'expired_url', 'response_url after its lifetime: expired_url');
+control($SLACK, 'POST', 'config', { response_url_ttl_ms => 1800000 });
+
+# -- view submissions
+
+$view = open_modal();
+my $submitted = control($SLACK, 'POST', 'submit-view', { url => echo_url(''), view_id => $view->{id},
+                                                         answers => { comment => 'Looks good', decision => 'approve', votes => ['o1', 'o3'] } });
+ok($submitted->{sent} && $submitted->{status} == 200 && $submitted->{view_state} eq 'closed', 'submit-view; an empty 200 closes the view');
+my $sub = interactivity_json($submitted->{request}{body});
+is_deeply($sub, $submitted->{payload}, 'the submitted payload is the one answered');
+is_deeply([sort keys %$sub], [sort qw(type team user api_app_id token trigger_id view response_urls is_enterprise_install enterprise)],
+          'view_submission: Slack\'s fields');
+is_deeply([@$sub{qw(type team user api_app_id token response_urls is_enterprise_install enterprise)}],
+          ['view_submission', { id => 'T1', domain => 'acme' }, { id => 'U1', username => 'ada', name => 'ada', team_id => 'T1' },
+           'A0FAKEAPP01', 'fakeVerificationToken123', [], JSON::PP::false, undef], 'view_submission: team, user, app, token');
+like($sub->{trigger_id}, qr/^\d{13}\.\d{10}\.[0-9a-f]{32}$/, 'view_submission carries a new trigger_id');
+is_deeply($sub->{view}{state}{values}, {
+    c => { comment => { type => 'plain_text_input', value => 'Looks good' } },
+    d => { decision => { type => 'radio_buttons', selected_option => { text => plain('approve'), value => 'approve' } } },
+    v => { votes => { type => 'checkboxes', selected_options => [{ text => plain('o1'), value => 'o1' }, { text => plain('o3'), value => 'o3' }] } },
+    n => { note => { type => 'plain_text_input', value => undef } },
+}, 'answers become Slack\'s state: full option objects, unanswered inputs with value null');
+is_deeply([@{ $sub->{view} }{qw(id callback_id private_metadata hash)}], [@$view{qw(id callback_id private_metadata hash)}],
+          'view_submission: the stored view');
+($listed) = grep { $_->{id} eq $view->{id} } @{ control($SLACK, 'GET', 'views?state=closed')->{views} };
+ok($listed && $listed->{state} eq 'closed', 'the submitted view is closed');
+my ($r, $b) = control_raw($SLACK, 'POST', 'submit-view', { url => echo_url(''), view_id => $view->{id}, answers => {} });
+is("$r->{status} $b->{error}", '409 view_not_open', 'a closed view cannot be submitted');
+
+$view = open_modal();
+($r, $b) = control_raw($SLACK, 'POST', 'submit-view', { url => echo_url(''), view_id => $view->{id}, answers => { decision => 'maybe' } });
+is("$r->{status} $b->{error}", '400 unknown_option', 'an answer that is no option: 400 unknown_option');
+($r, $b) = control_raw($SLACK, 'POST', 'submit-view', { url => echo_url(''), view_id => $view->{id}, answers => { nope => 'x' } });
+is("$r->{status} $b->{error}", '400 unknown_action', 'an answer for no element of the view: 400 unknown_action');
+$submitted = control($SLACK, 'POST', 'submit-view', { url => echo_url({ response_action => 'errors', errors => { c => 'Say more' } }),
+                                                      view_id => $view->{id}, answers => { comment => 'x', decision => 'reject' } });
+ok($submitted->{view_state} eq 'open' && $submitted->{errors}{c} eq 'Say more', 'response_action errors keeps the view open');
+is_deeply($submitted->{payload}{view}{state}{values}{v}, { votes => { type => 'checkboxes', selected_options => [] } },
+          'unanswered checkboxes: selected_options []');
+($listed) = grep { $_->{id} eq $view->{id} } @{ control($SLACK, 'GET', 'views?state=open')->{views} };
+is_deeply($listed->{errors}, { c => 'Say more' }, 'GET views shows the errors');
+$submitted = control($SLACK, 'POST', 'submit-view', { url => echo_url({ response_action => 'errors', errors => { intro => 'no' } }),
+                                                      view_id => $view->{id}, values => { c => { comment => { type => 'plain_text_input', value => 'y' } } } });
+ok($submitted->{view_state} eq 'open' && $submitted->{response_error} =~ /intro/,
+   'errors naming a block that is no input block: an error is recorded, the view stays open');
+is($submitted->{payload}{view}{state}{values}{c}{comment}{value}, 'y', '`values` in Slack\'s shape are taken as given');
+$submitted = control($SLACK, 'POST', 'submit-view', { url => echo_url({ response_action => 'update', view => modal(title => plain('Step 2')) }),
+                                                      view_id => $view->{id}, answers => {} });
+ok($submitted->{view_state} eq 'open' && $submitted->{view}{title}{text} eq 'Step 2', 'response_action update replaces the view');
+$submitted = control($SLACK, 'POST', 'submit-view', { url => echo_url({}), view_id => $view->{id}, answers => {} });
+is($submitted->{view_state}, 'closed', '{} closes the view');
+$view = open_modal();
+$submitted = control($SLACK, 'POST', 'submit-view', { url => echo_url({ response_action => 'push', view => modal(callback_id => 'step2') }),
+                                                      view_id => $view->{id}, answers => { comment => 'a', decision => 'approve' } });
+my ($pushed) = control($SLACK, 'GET', "views?id=$submitted->{pushed_view_id}")->{views}[0];
+ok($submitted->{view_state} eq 'open' && $pushed->{state} eq 'open' && $pushed->{previous_view_id} eq $view->{id}
+   && $pushed->{root_view_id} eq $view->{id}, 'response_action push opens a view on top');
+$submitted = control($SLACK, 'POST', 'submit-view', { url => echo_url({ response_action => 'clear' }), view_id => $pushed->{id},
+                                                      answers => { comment => 'b', decision => 'reject' } });
+is_deeply([map { control($SLACK, 'GET', "views?id=$_")->{views}[0]{state} } $view->{id}, $pushed->{id}], ['closed', 'closed'],
+          'response_action clear closes every view of the modal');
+
+# -- closing views
+
+$view = open_modal(notify_on_close => JSON::PP::true);
+my $closed = control($SLACK, 'POST', 'close-view', { url => echo_url(''), view_id => $view->{id} });
+ok($closed->{sent} && $closed->{status} == 200 && $closed->{view_state} eq 'closed', 'close-view with notify_on_close delivers');
+my $cp = interactivity_json($closed->{request}{body});
+is_deeply([sort keys %$cp], [sort qw(type team user view api_app_id token is_cleared is_enterprise_install enterprise)], 'view_closed: Slack\'s fields');
+ok($cp->{type} eq 'view_closed' && !$cp->{is_cleared} && $cp->{view}{id} eq $view->{id} && $cp->{user}{id} eq 'U1',
+   'view_closed: the view, the user, is_cleared false');
+$view = open_modal();
+$closed = control($SLACK, 'POST', 'close-view', { url => echo_url(''), view_id => $view->{id} });
+is_deeply($closed, { sent => JSON::PP::false, reason => 'notify_on_close not set', view_state => 'closed' },
+          'close-view without notify_on_close: nothing sent');
+($listed) = grep { $_->{id} eq $view->{id} } @{ control($SLACK, 'GET', 'views')->{views} };
+is($listed->{state}, 'closed', 'the closed view is closed');
+
+control($ENGINE, 'DELETE', 'inject');
+
 # ---- SMTP sink --------------------------------------------------------------------------
 
 control($SMTP, 'POST', 'inject', { stage => 'rcpt', code => 550, address => 'bad@example.com' });
@@ -577,7 +932,11 @@ my $took = time - $start;
 is($ok, 2000, sprintf('fake Slack answered 2000 sequential requests (%.2f s)', $took));
 cmp_ok($took, '<', 20, '2000 requests took well under 20 s');
 
+control($SLACK, 'POST', 'config', { trigger_ttl_ms => 50 });
 control($SLACK, 'POST', 'reset');
+is_deeply([control($SLACK, 'GET', 'config')->{config}{trigger_ttl_ms}, scalar @{ control($SLACK, 'GET', 'views')->{views} },
+           decoded(post_json($resp_url, { text => 'x' }))->{error}], [3000, 0, 'invalid_url'],
+          'reset restores trigger_ttl_ms 3000 and forgets views and response_urls');
 my $after = control($SLACK, 'POST', 'oauth/codes', { team_id => 'T9' });
 ($res, $body) = oauth_access({ code => $after->{code} }, $BASIC);
 ok($body->{ok}, 'reset keeps the command line\'s OAuth client');
@@ -585,6 +944,7 @@ $after = control($SLACK, 'POST', 'oauth/codes', { team_id => 'T9' });
 ($res, $body) = oauth_access({ code => $after->{code} }, ['3333.4444', 'other']);
 is($body->{error}, 'invalid_client_id', 'reset forgets clients added over control');
 
+stop_fake($ECHO->{pid});
 for my $fake ([slack => $SLACK], [engine => $ENGINE], [smtp => $SMTP]) {
     is(stop_fake($fake->[1]{pid}), 0, "$fake->[0] fake exits 0 on SIGTERM");
 }

@@ -16,6 +16,8 @@ const { handleApi } = require('./lib/slack-api');
 const { handleAuthorize, isAuthorizePath } = require('./lib/slack-authorize');
 const { OAuthRegistry } = require('./lib/slack-oauth');
 const { buildSlackControl } = require('./lib/slack-control');
+const { InteractivityStore } = require('./lib/slack-interactivity');
+const { handleResponseUrl, isResponseUrlPath } = require('./lib/slack-response-url');
 
 const DEFAULTS = {
   port: '0', controlPort: null, pidFile: null, signingSecret: null, signingSecretFile: null,
@@ -32,9 +34,11 @@ function cliClient(opts) {
 }
 
 function handleMain(fake) {
-  return (req, res, url) => (isAuthorizePath(url.pathname)
-    ? handleAuthorize(fake, req, res, url)
-    : handleApi(fake, req, res, url));
+  return (req, res, url) => {
+    if (isAuthorizePath(url.pathname)) return handleAuthorize(fake, req, res, url);
+    if (isResponseUrlPath(url.pathname)) return handleResponseUrl(fake, req, res, url);
+    return handleApi(fake, req, res, url);
+  };
 }
 
 async function main() {
@@ -45,12 +49,14 @@ async function main() {
     recorder: recorderFromOption(opts.maxCalls),
     methods: METHODS,
     oauth: new OAuthRegistry(cliClient(opts)),
+    interactivity: new InteractivityStore(),
+    mainPort: null, // response_urls point here
   };
   const control = buildSlackControl(fake, {
     seedFile: opts.seed,
     signingSecret: readSecret(opts.signingSecret, opts.signingSecretFile),
   });
-  await startHttpFake(opts, handleMain(fake), control);
+  fake.mainPort = (await startHttpFake(opts, handleMain(fake), control)).port;
 }
 
 runMain('fake-slack', main);

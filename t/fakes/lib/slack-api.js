@@ -120,8 +120,8 @@ async function runMethod(fake, spec, req, parsed) {
     checkRequired(spec, parsed.args);
     const team = token ? fake.state.ensureTeam(token.team_id) : null;
     const ctx = {
-      args: parsed.args, token, team, state: fake.state, oauth: fake.oauth, headers: req.headers,
-      warn: (code) => warnings.push(code),
+      args: parsed.args, token, team, state: fake.state, oauth: fake.oauth, interactivity: fake.interactivity,
+      headers: req.headers, warn: (code) => warnings.push(code),
     };
     return slackAnswer({ ok: true, ...(await spec.handler(ctx)) }, warnings, headers);
   } catch (err) {
@@ -166,7 +166,17 @@ function sendAnswer(res, answer) {
   }
 }
 
-// fake: {state, injector, recorder, methods, oauth}
+// Records `call`, answers with what produce() resolves to and keeps that
+// answer (and the duration) in the record.
+async function answerRecorded(fake, res, call, produce) {
+  const recorded = fake.recorder.record(call);
+  const answer = await produce();
+  recorded.response = { status: answer.status, headers: answer.headers, body: answer.body };
+  recorded.duration_ms = Date.now() - recorded.time_ms;
+  sendAnswer(res, answer);
+}
+
+// fake: {state, injector, recorder, methods, oauth, interactivity}
 async function handleApi(fake, req, res, url) {
   if (!url.pathname.startsWith(API_PREFIX)) {
     sendJson(res, 404, { ok: false, error: 'not_found' });
@@ -175,11 +185,7 @@ async function handleApi(fake, req, res, url) {
   const name = url.pathname.slice(API_PREFIX.length);
   const raw = await readBody(req);
   const parsed = parseArguments(req, url, raw, fake.methods.get(name));
-  const call = fake.recorder.record(callRecord(req, url, name, raw, parsed));
-  const answer = await answerCall(fake, name, req, parsed);
-  call.response = { status: answer.status, headers: answer.headers, body: answer.body };
-  call.duration_ms = Date.now() - call.time_ms;
-  sendAnswer(res, answer);
+  await answerRecorded(fake, res, callRecord(req, url, name, raw, parsed), () => answerCall(fake, name, req, parsed));
 }
 
-module.exports = { handleApi, callRecord, sendAnswer };
+module.exports = { handleApi, callRecord, sendAnswer, injectedAnswer, answerRecorded };

@@ -9,7 +9,7 @@
 // redirect URI) answer HTML with status 400.
 
 const { readBody, parseForm } = require('./http-util');
-const { callRecord, sendAnswer } = require('./slack-api');
+const { callRecord, answerRecorded } = require('./slack-api');
 
 const AUTHORIZE_PATH = '/oauth/v2/authorize';
 const DECIDE_PATH = '/oauth/v2/authorize/decide';
@@ -131,13 +131,10 @@ async function handleAuthorize(fake, req, res, url) {
   const page = PAGES[url.pathname];
   const raw = await readBody(req);
   const args = { ...parseForm(url.search), ...(req.method === 'POST' ? parseForm(raw.toString('utf8')) : {}) };
-  const call = fake.recorder.record(callRecord(req, url, url.pathname.slice(1), raw, { args }));
-  const answer = req.method === page.method
-    ? page.answer(fake.oauth, args)
-    : { ...errorPage(405, 'method_not_allowed', `Use ${page.method}`), headers: { Allow: page.method } };
-  call.response = { status: answer.status, headers: answer.headers, body: answer.body };
-  call.duration_ms = Date.now() - call.time_ms;
-  sendAnswer(res, answer);
+  await answerRecorded(fake, res, callRecord(req, url, url.pathname.slice(1), raw, { args }), () => (
+    req.method === page.method
+      ? page.answer(fake.oauth, args)
+      : { ...errorPage(405, 'method_not_allowed', `Use ${page.method}`), headers: { Allow: page.method } }));
 }
 
 module.exports = { handleAuthorize, isAuthorizePath, withQuery, AUTHORIZE_PATH, DECIDE_PATH, DEFAULT_TEAM };

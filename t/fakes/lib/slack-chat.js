@@ -1,7 +1,7 @@
 'use strict';
 // chat.postMessage, chat.update, chat.postEphemeral.
 
-const { SlackError } = require('./slack-errors');
+const { SlackError, errorWithMessages } = require('./slack-errors');
 const { LIMITS, validateMessageBlocks, parseBlocksArgument, charCount } = require('./blockkit');
 
 const PUBLIC_MESSAGE_FIELDS = ['type', 'user', 'bot_id', 'app_id', 'team', 'text', 'blocks',
@@ -30,10 +30,7 @@ function postableChannel(ctx, ref) {
 }
 
 function invalidBlocks(errors) {
-  return new SlackError('invalid_blocks', {
-    errors,
-    response_metadata: { messages: errors.map((error) => `[ERROR] ${error}`) },
-  });
+  return errorWithMessages('invalid_blocks', errors, { errors });
 }
 
 function parseAttachments(value) {
@@ -141,4 +138,6 @@ function postEphemeral(ctx) {
   return { message_ts: message.ts };
 }
 
-module.exports = { postMessage, updateMessage, postEphemeral, messageContent, publicMessage };
+module.exports = {
+  postMessage, updateMessage, postEphemeral, messageContent, publicMessage, newMessage, applyUpdate,
+};

@@ -9,10 +9,16 @@ class SlackError extends Error {
   }
 }
 
-function missingArgument(name) {
-  return new SlackError('invalid_arguments', {
-    response_metadata: { messages: [`[ERROR] missing required field: ${name}`] },
+// An error whose problems Slack lists in response_metadata.messages ("[ERROR] …").
+function errorWithMessages(code, problems, extra = {}) {
+  return new SlackError(code, {
+    ...extra,
+    response_metadata: { messages: problems.map((problem) => `[ERROR] ${problem}`) },
   });
 }
 
-module.exports = { SlackError, missingArgument };
+function missingArgument(name) {
+  return errorWithMessages('invalid_arguments', [`missing required field: ${name}`]);
+}
+
+module.exports = { SlackError, errorWithMessages, missingArgument };

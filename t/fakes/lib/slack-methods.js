@@ -11,6 +11,7 @@ const { SlackError } = require('./slack-errors');
 const { stableId } = require('./slack-state');
 const chat = require('./slack-chat');
 const { oauthV2Access } = require('./slack-oauth');
+const { viewsOpen, viewsUpdate } = require('./slack-views');
 
 const METHODS = new Map();
 
@@ -153,5 +154,7 @@ register('users.lookupByEmail', {
   get: true, json: false, scopes: ['users:read.email'], required: ['email'], handler: lookupByEmail,
 });
 register('users.info', { get: true, json: false, scopes: ['users:read'], required: ['user'], handler: usersInfo });
+register('views.open', { required: ['view'], handler: viewsOpen });
+register('views.update', { required: ['view'], handler: viewsUpdate });
 
 module.exports = { METHODS, register, userView, isTrue };

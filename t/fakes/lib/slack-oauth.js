@@ -6,23 +6,13 @@
 const crypto = require('crypto');
 const { SlackError } = require('./slack-errors');
 const { stableId, scopeList } = require('./slack-state');
+const { ALNUM, randomFrom, randomDigits } = require('./slack-ids');
 
 const CODE_TTL_S = 600;
 const DEFAULT_APP_ID = 'A0FAKEAPP01';
 const DEFAULT_SCOPES = Object.freeze(['chat:write', 'chat:write.public', 'im:write', 'users:read', 'users:read.email']);
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 // ---- values that look like Slack's -----------------------------------------
-
-function randomFrom(alphabet, length) {
-  let out = '';
-  for (const byte of crypto.randomBytes(length)) out += alphabet[byte % alphabet.length];
-  return out;
-}
-
-function randomDigits(length) {
-  return String(1 + (crypto.randomBytes(1)[0] % 9)) + randomFrom('0123456789', length - 1);
-}
 
 // "4724469134.4644010092847.232b4e6d…" (two numbers and 64 hex digits)
 function newCode() {

@@ -216,6 +216,18 @@ class SlackState {
     return this.messageIndex.get(`${channelId}:${ts}`) || null;
   }
 
+  // A message by channel and ts, ephemeral ones too.
+  anyMessage(channelId, ts) {
+    return this.messages.find((message) => message.channel === channelId && message.ts === ts) || null;
+  }
+
+  deleteMessage(message) {
+    this.messages = this.messages.filter((other) => other !== message);
+    if (this.messageIndex.get(`${message.channel}:${message.ts}`) === message) {
+      this.messageIndex.delete(`${message.channel}:${message.ts}`);
+    }
+  }
+
   // filter: {channel, ts, thread_ts, ephemeral: "true"|"false"}
   listMessages(filter = {}) {
     return this.messages.filter((message) => (!filter.channel || message.channel === filter.channel)

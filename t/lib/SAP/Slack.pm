@@ -13,7 +13,9 @@ use URI::QueryParam;
 use SAP::Test qw(base_url module_path);
 
 our @EXPORT_OK = qw(slack_control slack_calls slack_reset browser start_install callback
-                    install_team redirect_query events_url reset_connections);
+                    install_team redirect_query events_url reset_connections
+                    interactions_url slack_click slack_submit_view slack_close_view slack_views
+                    slack_messages);
 
 sub fake_url { 'http://127.0.0.1:' . ($ENV{SAP_FAKE_SLACK_PORT} or die "SAP_FAKE_SLACK_PORT unset\n") }
 
@@ -42,6 +44,43 @@ sub slack_calls {
     return grep { $_->{method} eq $method } @{ $all->{calls} // [] };
 }
 
+# GET the fake's /_control/$path with these query parameters; decoded answer.
+sub slack_query {
+    my ($path, %query) = @_;
+    my $uri = URI->new("http://x/$path");
+    $uri->query_form(%query);
+    return slack_control('GET', $path . ($uri->query ? '?' . $uri->query : ''));
+}
+
+# Messages the fake keeps (channel, ts, thread_ts, ephemeral => 'true'|'false').
+sub slack_messages { @{ slack_query('messages', @_)->{messages} // [] } }
+
+# Views (modals) the fake keeps (user, callback_id, state => 'open'|'closed', id).
+sub slack_views { @{ slack_query('views', @_)->{views} // [] } }
+
+# A user clicks a button: channel, ts, action_id, user, and optionally block_id,
+# value, confirm, deliver, secret, timestamp, headers, url (default: the
+# module's interactions URL). The fake's answer (payload, trigger_id,
+# response_url, the module's status / body, request).
+sub slack_click { interaction('click', @_) }
+
+# A user submits an open view: view_id, and values (Slack's state shape) or
+# answers ({action_id => 'text' | 'option value' | [values]}); answer as
+# slack_click plus view_state ('open' | 'closed') and errors.
+sub slack_submit_view { interaction('submit-view', @_) }
+
+# A user closes an open view: view_id; view_closed is delivered if the view
+# asked for it (notify_on_close).
+sub slack_close_view { interaction('close-view', @_) }
+
+# POST to an interactivity control route; `url` defaults to the module's
+# (not needed with deliver => false).
+sub interaction {
+    my ($path, %args) = @_;
+    $args{url} //= interactions_url() unless defined $args{deliver} && !$args{deliver};
+    return slack_control('POST', $path, \%args);
+}
+
 sub admin_auth {
     require MIME::Base64;
     return 'Basic ' . MIME::Base64::encode_base64('admin:' . ($ENV{SAP_ADMIN_PASSWORD} // 'admin-password'), '');
@@ -56,6 +95,7 @@ sub start_install {
 
 sub callback_url { base_url() . module_path() . '/slack/oauth/callback' }
 sub events_url { base_url() . module_path() . '/slack/events' }
+sub interactions_url { base_url() . module_path() . '/slack/interactions' }
 
 # GET the module's callback with these query parameters.
 sub callback {

@@ -618,13 +618,20 @@ static void dm_update(decide_t *d, const json_t *answer)
 static apr_status_t decide(decide_t *d, const char **perror)
 {
     json_t *answer = NULL;
-    identity_t found = identity_resolve(d);
+    identity_t found;
     int status;
     const char *text;
 
+    /* A workspace that was disconnected (revoked, uninstalled, removed by
+     * an admin) decides nothing, even for a user whose identity is cached. */
+    if (!d->has_token) {
+        tell(d, disconnected_text(d));
+        *perror = "the workspace has no active connection";
+        return APR_EGENERAL;
+    }
+    found = identity_resolve(d);
     if (found != IDENTITY_FOUND) {
-        tell(d, found == IDENTITY_NONE ? unmatched_text(d)
-                : d->has_token ? failed_text(d) : disconnected_text(d));
+        tell(d, found == IDENTITY_NONE ? unmatched_text(d) : failed_text(d));
         *perror = found == IDENTITY_NONE ? "the Slack user matches no account"
                                          : "the identity could not be resolved";
         return APR_EGENERAL;

@@ -804,6 +804,13 @@ static apr_status_t http_attempt(sap_http_client_t *client, apr_pool_t *pool,
     if (rv != APR_SUCCESS) {
         goto leave;
     }
+    if (req->timeout > 0
+        && (curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, http_msec(req->timeout)) != CURLE_OK
+            || curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                                http_msec(req->timeout)) != CURLE_OK)) {
+        rv = APR_EGENERAL;
+        goto leave;
+    }
     code = curl_easy_perform(curl);
     rv = http_outcome(curl, code, errbuf, &sink, pool, resp, pretryable);
 leave:

@@ -62,6 +62,8 @@ typedef struct sap_http_request_t {
     const char *body; apr_size_t body_len;
     const char *basic_user, *basic_password;   /* HTTP Basic (oauth.v2.access) */
     int no_retry;                  /* caller knows the request must not be repeated: one attempt */
+    apr_interval_time_t timeout;   /* > 0: the total timeout of this request's attempts instead
+                                    * of the policy's (a caller with a deadline: views.open) */
     volatile const int *cancel;    /* may be NULL; once *cancel is non-zero (the process is
                                     * shutting down) the transfer is aborted and no retry is
                                     * made: APR_ECONNABORTED, or the last answer if one came */

@@ -144,6 +144,8 @@ static void request_init(sap_http_request_t *req, sap_slack_t *slack, apr_pool_t
         apr_table_setn(req->headers, "Authorization", apr_pstrcat(pool, "Bearer ", token, NULL));
     }
     req->cancel = slack->cancel;
+    req->timeout = slack->timeout;
+    req->no_retry = slack->no_retry;
 }
 
 /* Sends req and reads the answer. The log names the method and the

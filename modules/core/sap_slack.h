@@ -26,6 +26,8 @@ typedef struct sap_slack_t {
     sap_http_client_t *http;
     const char *api_base;          /* SlackApprovalsSlackAPI, e.g. https://slack.com/api */
     volatile const int *cancel;    /* may be NULL; passed to every request */
+    apr_interval_time_t timeout;   /* 0: the client's; else each call's total timeout */
+    int no_retry;                  /* one attempt per call (a caller with a deadline) */
 } sap_slack_t;
 
 typedef struct sap_slack_result_t {

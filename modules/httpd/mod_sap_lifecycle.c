@@ -38,6 +38,8 @@ void mod_sap_services_slack(mod_sap_services_t *built, volatile const int *cance
     slack->http = built->http;
     slack->api_base = built->conf->slack_api;
     slack->cancel = cancel;
+    slack->timeout = 0;
+    slack->no_retry = 0;
 }
 
 void mod_sap_services_settings(mod_sap_services_t *built, sap_store_t *store,

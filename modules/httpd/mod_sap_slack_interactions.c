@@ -26,6 +26,7 @@ APLOG_USE_MODULE(slack_approvals);
 #define SLACK_SIGNATURE_HEADER "X-Slack-Signature"
 #define SLACK_RETRY_NUM_HEADER "X-Slack-Retry-Num"
 #define FORM_CONTENT_TYPE      "application/x-www-form-urlencoded"
+#define VIEWS_OPEN_TIMEOUT     apr_time_from_msec(2000)
 
 /* What one request needs on its way. */
 typedef struct interaction_t {
@@ -145,6 +146,9 @@ static int views_open(interaction_t *in, json_t *view)
         return 0;
     }
     mod_sap_services_slack(services, NULL, &slack);
+    /* Slack's answer must leave in 3 s: one attempt, cut short. */
+    slack.timeout = VIEWS_OPEN_TIMEOUT;
+    slack.no_retry = 1;
     body = json_pack("{s:s, s:O}", "trigger_id", in->click.trigger_id, "view", view);
     sap_slack_call_json(&slack, in->r->pool, "views.open", token, body, &result);
     json_decref(body);

@@ -438,6 +438,35 @@ static void test_total_timeout_not_retried(void **state)
     assert_int_equal(sap_test_loopback_count(srv), 1);
 }
 
+/* A request's own timeout (views.open's 2 s deadline) wins over the
+ * policy's 10 s: the late answer is given up on after 300 ms. */
+static void test_request_timeout_shorter(void **state)
+{
+    static const sap_test_http_reply_t replies[] = { { 200, NULL, "late", apr_time_from_sec(2) } };
+    apr_pool_t *pool = *state;
+    sap_http_policy_t policy = sap_test_fast_policy();
+    sap_test_loopback_t *srv = sap_test_start_http(pool, replies, 1);
+    sap_http_client_t *client;
+    sap_http_response_t *resp = NULL;
+    sap_http_request_t req;
+    apr_time_t started;
+
+    policy.total_timeout = apr_time_from_sec(10);
+    client = make_client(pool, &policy, 2);
+    memset(&req, 0, sizeof(req));
+    req.method = "POST";
+    req.url = sap_test_loopback_url(srv, pool, "http", "/api/views.open");
+    req.body = "{}";
+    req.body_len = 2;
+    req.timeout = apr_time_from_msec(300);
+    req.no_retry = 1;
+    started = apr_time_now();
+    assert_int_equal(sap_http_perform(client, pool, &req, &resp), APR_TIMEUP);
+    assert_true(msec(started) >= 250);
+    assert_true(msec(started) < 1500);
+    assert_int_equal(resp->attempts, 1);
+}
+
 /* Shutdown: a transfer in flight is aborted soon after the flag is raised. */
 static void test_cancel_aborts_transfer(void **state)
 {
@@ -736,6 +765,7 @@ int main(void)
         SAP_POOL_TEST(test_connect_timeout_retried),
         SAP_POOL_TEST(test_redirect_not_followed),
         SAP_POOL_TEST(test_total_timeout_not_retried),
+        SAP_POOL_TEST(test_request_timeout_shorter),
         SAP_POOL_TEST(test_cancel_aborts_transfer),
         SAP_POOL_TEST(test_cancel_stops_retries),
         SAP_POOL_TEST(test_insecure_url_refused),

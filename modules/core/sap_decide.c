@@ -42,20 +42,6 @@ typedef struct decide_t {
     const char *display_name;
 } decide_t;
 
-static apr_status_t release_json(void *data)
-{
-    json_decref(data);
-    return APR_SUCCESS;
-}
-
-static json_t *pool_json(apr_pool_t *pool, json_t *json)
-{
-    if (json) {
-        apr_pool_cleanup_register(pool, json, release_json, apr_pool_cleanup_null);
-    }
-    return json;
-}
-
 static const char *esc(decide_t *d, const char *text)
 {
     return sap_mrkdwn_escape(d->pool, text ? text : "");
@@ -79,7 +65,7 @@ static int tell_by_response_url(decide_t *d, const char *text)
 {
     sap_http_request_t req = {0};
     sap_http_response_t *resp = NULL;
-    json_t *body = pool_json(d->pool, json_pack("{s:s, s:b, s:s}", "response_type", "ephemeral",
+    json_t *body = sap_json_pool(d->pool, json_pack("{s:s, s:b, s:s}", "response_type", "ephemeral",
                                                 "replace_original", 0, SAP_JK_TEXT, text));
     char *dumped = body ? json_dumps(body, JSON_COMPACT) : NULL;
 
@@ -109,7 +95,7 @@ static void tell_by_ephemeral(decide_t *d, const char *text)
                       "the clicker (no response_url, channel or workspace)", d->click.user_id);
         return;
     }
-    body = pool_json(d->pool, json_pack("{s:s, s:s, s:s}", SAP_JK_CHANNEL, d->click.channel_id,
+    body = sap_json_pool(d->pool, json_pack("{s:s, s:s, s:s}", SAP_JK_CHANNEL, d->click.channel_id,
                                         SAP_JK_USER, d->click.user_id, SAP_JK_TEXT, text));
     if (sap_slack_call_json(d->base->slack, d->pool, "chat.postEphemeral", d->token.token, body,
                             &result) != APR_SUCCESS) {
@@ -162,7 +148,7 @@ static apr_status_t event_load(decide_t *d, const char **perror)
                                       d->click.step_id, &record);
     }
     if (rv == APR_SUCCESS) {
-        d->event = pool_json(d->pool, json_loads(record->payload, 0, NULL));
+        d->event = sap_json_pool(d->pool, json_loads(record->payload, 0, NULL));
     }
     else if (rv != APR_NOTFOUND) {
         *perror = "cannot read the step's event";
@@ -299,7 +285,7 @@ static identity_t engine_account(decide_t *d, const char *email)
     if (resp->status == 404) {
         return IDENTITY_NONE;
     }
-    user = resp->status == 200 ? pool_json(d->pool, json_loads(resp->body, 0, NULL)) : NULL;
+    user = resp->status == 200 ? sap_json_pool(d->pool, json_loads(resp->body, 0, NULL)) : NULL;
     d->account_id = apr_pstrdup(d->pool, sap_json_path_str(user, "account_id"));
     d->display_name = apr_pstrdup(d->pool, sap_json_path_str(user, "display_name"));
     return d->account_id ? IDENTITY_FOUND : IDENTITY_FAILED;
@@ -367,7 +353,7 @@ static int engine_decide(decide_t *d, json_t **panswer)
                       "answer (%s)", d->request_id, resp && resp->error ? resp->error : "no body");
         return 0;
     }
-    *panswer = pool_json(d->pool, json_loads(resp->body, 0, NULL));
+    *panswer = sap_json_pool(d->pool, json_loads(resp->body, 0, NULL));
     return resp->status;
 }
 

@@ -64,20 +64,6 @@ typedef struct slack_session_t {
     const char *reason;
 } slack_session_t;
 
-static apr_status_t release_json(void *data)
-{
-    json_decref(data);
-    return APR_SUCCESS;
-}
-
-static json_t *pool_json(apr_pool_t *pool, json_t *json)
-{
-    if (json) {
-        apr_pool_cleanup_register(pool, json, release_json, apr_pool_cleanup_null);
-    }
-    return json;
-}
-
 static apr_status_t store_failed(const char **perror, const char *what)
 {
     *perror = what;
@@ -107,7 +93,7 @@ static apr_status_t event_load(const sap_dispatch_env_t *env, apr_pool_t *pool,
     if (rv != APR_SUCCESS) {
         return store_failed(perror, "cannot read the event");
     }
-    ctx->event = pool_json(pool, json_loads(record->payload, 0, NULL));
+    ctx->event = sap_json_pool(pool, json_loads(record->payload, 0, NULL));
     ctx->type = sap_json_path_str(ctx->event, "type");
     ctx->product = sap_json_path_str(ctx->event, "product");
     ctx->approval_id = sap_json_path_str(ctx->event, "approval.id");
@@ -160,7 +146,7 @@ static apr_array_header_t *people_of(event_ctx_t *ctx, const json_t *recipient)
 
 static apr_status_t render_for(event_ctx_t *ctx, const person_t *person, sap_rendered_t *out)
 {
-    json_t *context = pool_json(ctx->pool,
+    json_t *context = sap_json_pool(ctx->pool,
                                 sap_template_context(ctx->event, person ? person->json : NULL,
                                                      person && person->delegate_of
                                                      ? person->delegate_of->json : NULL));
@@ -193,7 +179,7 @@ static json_t *message_for(event_ctx_t *ctx, const person_t *person, const char 
     if (sap_blocks_build(ctx->pool, &in, &message) != APR_SUCCESS) {
         return NULL;
     }
-    return pool_json(ctx->pool, message);
+    return sap_json_pool(ctx->pool, message);
 }
 
 /* ---- email ---- */
@@ -845,7 +831,7 @@ apr_status_t sap_dispatch_render_decided(const sap_dispatch_env_t *env, apr_pool
                                          const char *delegate_of, const char *outcome_mrkdwn,
                                          json_t **pmessage, const char **perror)
 {
-    json_t *payload = pool_json(pool, json_pack("{s:s}", SAP_JK_EVENT_ID, event_id));
+    json_t *payload = sap_json_pool(pool, json_pack("{s:s}", SAP_JK_EVENT_ID, event_id));
     event_ctx_t ctx;
     person_t person, approver;
     sap_rendered_t rendered;

@@ -334,6 +334,20 @@ apr_status_t sap_event_validate(apr_pool_t *pool, const json_t *event,
     return check_options(&check, event);
 }
 
+static apr_status_t json_release(void *data)
+{
+    json_decref(data);
+    return APR_SUCCESS;
+}
+
+json_t *sap_json_pool(apr_pool_t *pool, json_t *json)
+{
+    if (json) {
+        apr_pool_cleanup_register(pool, json, json_release, apr_pool_cleanup_null);
+    }
+    return json;
+}
+
 json_t *sap_json_path(const json_t *root, const char *path)
 {
     const json_t *node = root;

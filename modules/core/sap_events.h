@@ -33,6 +33,10 @@ const char *sap_json_path_str(const json_t *root, const char *path);
 /* The boolean at a dotted path, or dflt when absent or not a boolean. */
 int sap_json_path_bool(const json_t *root, const char *path, int dflt);
 
+/* json (a new reference, may be NULL) released when pool is cleared;
+ * returns json. */
+json_t *sap_json_pool(apr_pool_t *pool, json_t *json);
+
 /* Whether delegates of the recipients get this type too (the types that
  * ask for a decision). */
 int sap_event_notifies_delegates(const char *type);

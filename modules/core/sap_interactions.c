@@ -90,6 +90,16 @@ static char *form_decode(apr_pool_t *pool, const char *start, const char *end)
     return out;
 }
 
+/* Is text well-formed UTF-8? jansson checks it when it makes a string. */
+static int utf8_valid(const char *text)
+{
+    json_t *string = json_string(text);
+    int valid = string != NULL;
+
+    json_decref(string);
+    return valid;
+}
+
 apr_status_t sap_interaction_form_payload(apr_pool_t *pool, const char *body, apr_size_t len,
                                           const char **ppayload, const char **perror)
 {
@@ -103,9 +113,12 @@ apr_status_t sap_interaction_form_payload(apr_pool_t *pool, const char *body, ap
         char *name = eq ? form_decode(pool, p, eq) : NULL;
 
         if (name && !strcmp(name, FORM_PAYLOAD)) {
-            *ppayload = form_decode(pool, eq + 1, field_end);
-            *perror = *ppayload ? NULL : "The payload field is not valid form encoding.";
-            return *ppayload ? APR_SUCCESS : APR_EINVAL;
+            const char *payload = form_decode(pool, eq + 1, field_end);
+
+            *perror = !payload ? "The payload field is not valid form encoding."
+                      : !utf8_valid(payload) ? "The payload is not UTF-8 text." : NULL;
+            *ppayload = *perror ? NULL : payload;
+            return *perror ? APR_EINVAL : APR_SUCCESS;
         }
         p = field_end + 1;
     }
@@ -150,18 +163,21 @@ static int step_from_value(apr_pool_t *pool, const json_t *value, sap_click_t *c
     click->product = apr_pstrdup(pool, text_of(value, SAP_BV_PRODUCT));
     click->approval_id = apr_pstrdup(pool, text_of(value, SAP_BV_APPROVAL));
     click->step_id = apr_pstrdup(pool, text_of(value, SAP_BV_STEP));
-    click->delegate_of = delegate && id_usable(delegate) ? apr_pstrdup(pool, delegate) : NULL;
+    click->delegate_of = apr_pstrdup(pool, delegate);
     click->comment_required = json_integer_value(json_object_get(value, SAP_BV_COMMENT)) == 1;
+    /* An unusable delegate refuses the click: dropping it would make the
+     * decision the clicker's own. */
     return sap_product_valid(click->product) && id_usable(click->approval_id)
-           && id_usable(click->step_id);
+           && id_usable(click->step_id) && (!delegate || id_usable(delegate));
 }
 
 static void where_from_payload(apr_pool_t *pool, const json_t *payload, sap_click_t *click)
 {
-    const char *team = sap_json_path_str(payload, "team.id");
+    const char *team = text_of(json_object_get(payload, "team"), SAP_JK_ID);
 
     memset(click, 0, sizeof(*click));
-    click->team_id = apr_pstrdup(pool, team ? team : sap_json_path_str(payload, "user.team_id"));
+    click->team_id = apr_pstrdup(pool, team ? team
+                                 : text_of(json_object_get(payload, "user"), SAP_JK_TEAM_ID));
     click->user_id = apr_pstrdup(pool, sap_json_path_str(payload, "user.id"));
     click->channel_id = apr_pstrdup(pool, sap_json_path_str(payload, "container.channel_id"));
     if (!click->channel_id) {
@@ -376,6 +392,7 @@ json_t *sap_interaction_modal(apr_pool_t *pool, const sap_click_t *click, const 
 
     if (!metadata || (vote && !choice)) {
         *perror = metadata ? *perror : "the ids do not fit in private_metadata";
+        json_decref(choice);
         json_decref(blocks);
         return NULL;
     }
@@ -508,11 +525,13 @@ apr_status_t sap_interaction_submission(apr_pool_t *pool, const json_t *payload,
 
 /* ---------------------------------------------------------------- jobs */
 
-/* 0x1F (unit separator) cannot occur in ids: it keeps "ab"+"c" apart
- * from "a"+"bc". */
+/* A part is its length, ":" and its bytes: parts run together never read
+ * as other parts ("ab"+"c" is not "a"+"bc"), whatever they hold (a
+ * comment is free text). */
 static const char *digest_part(apr_pool_t *pool, const char *text)
 {
-    return apr_pstrcat(pool, text ? text : "", "\x1f", NULL);
+    return apr_psprintf(pool, "%" APR_SIZE_T_FMT ":%s", text ? strlen(text) : 0,
+                        text ? text : "");
 }
 
 static const char *request_id_of(apr_pool_t *pool, const sap_click_t *click)

@@ -48,6 +48,7 @@ static sap_job_outcome_t outcome_of(sap_job_ctx_t *ctx, apr_status_t rv, const c
     case APR_SUCCESS:
         return SAP_JOB_DONE;
     case APR_EINVAL:
+    case APR_EGENERAL:   /* a click the clicker was told failed: clicking again re-queues it */
         ctx->error = error;
         return SAP_JOB_FAILED;
     default:
@@ -88,33 +89,23 @@ static sap_job_outcome_t channel_job(sap_job_ctx_t *ctx)
     return run(ctx, sap_dispatch_channel);
 }
 
-/* interaction.decide / interaction.notice: a click's decision or notice. */
+/* interaction.decide / interaction.notice: a click's decision or notice,
+ * with the engine of the services' configuration. */
+static apr_status_t click_run(const sap_dispatch_env_t *env, apr_pool_t *pool,
+                              const json_t *payload, const char **perror)
+{
+    const mod_sap_config_t *conf = mod_sap_services()->conf;
+    sap_decide_env_t decide = {0};
+
+    decide.dispatch = env;
+    decide.engine_url = conf->engine_url;
+    decide.engine_token = conf->engine_token ? (const char *)conf->engine_token->data : NULL;
+    return sap_decide_run(&decide, pool, payload, perror);
+}
+
 static sap_job_outcome_t click_job(sap_job_ctx_t *ctx)
 {
-    mod_sap_services_t *services = ctx->services;
-    job_env_t env;
-    sap_decide_env_t decide = {0};
-    json_t *payload = payload_of(ctx);
-    const char *error = NULL;
-    apr_status_t rv;
-
-    if (!payload) {
-        ctx->error = "the job's payload is not JSON";
-        return SAP_JOB_FAILED;
-    }
-    job_env_build(ctx, &env);
-    decide.dispatch = &env.dispatch;
-    decide.engine_url = services->conf->engine_url;
-    decide.engine_token = services->conf->engine_token
-                          ? (const char *)services->conf->engine_token->data : NULL;
-    rv = sap_decide_run(&decide, ctx->pool, payload, &error);
-    json_decref(payload);
-    if (rv == APR_EGENERAL) {
-        /* The clicker was told; failed, so that clicking again is heard. */
-        ctx->error = error;
-        return SAP_JOB_FAILED;
-    }
-    return outcome_of(ctx, rv, error);
+    return run(ctx, click_run);
 }
 
 void mod_sap_dispatch_jobs_register(sap_jobs_t *jobs)

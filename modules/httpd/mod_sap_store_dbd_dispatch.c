@@ -102,19 +102,22 @@ apr_status_t mod_sap_dbd_event_store(sap_store_t *store, apr_pool_t *pool, const
 apr_status_t mod_sap_dbd_event_get(sap_store_t *store, apr_pool_t *pool, const char *event_id,
                                    sap_event_record_t **pevent)
 {
-    const char *cols[3] = {NULL};
-    sap_event_record_t *event;
-    apr_status_t rv = mod_sap_dbd_select_row(store, pool, SQL_EVENT_GET, 1, &event_id, 3, cols);
+    const char *cols[MOD_SAP_EVENT_NCOLS] = {NULL};
+    apr_status_t rv = mod_sap_dbd_select_row(store, pool, SQL_EVENT_GET, 1, &event_id,
+                                             MOD_SAP_EVENT_NCOLS, cols);
 
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    event = apr_pcalloc(pool, sizeof(*event));
+    *pevent = rv == APR_SUCCESS ? mod_sap_dbd_event_record(pool, cols) : NULL;
+    return rv;
+}
+
+sap_event_record_t *mod_sap_dbd_event_record(apr_pool_t *pool, const char **cols)
+{
+    sap_event_record_t *event = apr_pcalloc(pool, sizeof(*event));
+
     event->event_id = cols[0];
     event->payload = cols[1];
     event->dispatched_at = cols[2];
-    *pevent = event;
-    return APR_SUCCESS;
+    return event;
 }
 
 apr_status_t mod_sap_dbd_delivery_seen(sap_store_t *store, const char *event_id, const char *kind,

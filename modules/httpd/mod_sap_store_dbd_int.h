@@ -84,6 +84,9 @@ apr_status_t mod_sap_dbd_event_store(sap_store_t *store, apr_pool_t *pool, const
                                      const char *jobs_json, apr_array_header_t **pjob_ids);
 apr_status_t mod_sap_dbd_event_get(sap_store_t *store, apr_pool_t *pool, const char *event_id,
                                    sap_event_record_t **pevent);
+/* An event row: event_id, payload::text, dispatched_at (ISO). */
+#define MOD_SAP_EVENT_NCOLS 3
+sap_event_record_t *mod_sap_dbd_event_record(apr_pool_t *pool, const char **cols);
 apr_status_t mod_sap_dbd_delivery_seen(sap_store_t *store, const char *event_id, const char *kind,
                                        const char *recipient, const char *delegate_of, int *pseen);
 apr_status_t mod_sap_dbd_delivery_record(sap_store_t *store, const sap_delivery_t *delivery);

@@ -47,19 +47,12 @@ apr_status_t mod_sap_dbd_event_latest(sap_store_t *store, apr_pool_t *pool, cons
                                       sap_event_record_t **pevent)
 {
     const char *args[] = {product, approval_id, step_id};
-    const char *cols[3] = {NULL};
-    sap_event_record_t *event;
-    apr_status_t rv = mod_sap_dbd_select_row(store, pool, SQL_EVENT_LATEST, 3, args, 3, cols);
+    const char *cols[MOD_SAP_EVENT_NCOLS] = {NULL};
+    apr_status_t rv = mod_sap_dbd_select_row(store, pool, SQL_EVENT_LATEST, 3, args,
+                                             MOD_SAP_EVENT_NCOLS, cols);
 
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    event = apr_pcalloc(pool, sizeof(*event));
-    event->event_id = cols[0];
-    event->payload = cols[1];
-    event->dispatched_at = cols[2];
-    *pevent = event;
-    return APR_SUCCESS;
+    *pevent = rv == APR_SUCCESS ? mod_sap_dbd_event_record(pool, cols) : NULL;
+    return rv;
 }
 
 apr_status_t mod_sap_dbd_message_get(sap_store_t *store, apr_pool_t *pool, const char *channel_id,

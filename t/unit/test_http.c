@@ -410,6 +410,19 @@ static void test_redirect_not_followed(void **state)
     assert_int_equal(sap_test_loopback_connections(target), 0);
 }
 
+static sap_http_request_t post_to(apr_pool_t *pool, sap_test_loopback_t *srv, const char *path,
+                                  const char *body)
+{
+    sap_http_request_t req;
+
+    memset(&req, 0, sizeof(req));
+    req.method = "POST";
+    req.url = sap_test_loopback_url(srv, pool, "http", path);
+    req.body = body;
+    req.body_len = strlen(body);
+    return req;
+}
+
 static void test_total_timeout_not_retried(void **state)
 {
     static const sap_test_http_reply_t replies[] = { { 200, NULL, "late", apr_time_from_sec(3) } };
@@ -423,11 +436,7 @@ static void test_total_timeout_not_retried(void **state)
 
     policy.total_timeout = apr_time_from_sec(1);
     client = make_client(pool, &policy, 2);
-    memset(&req, 0, sizeof(req));
-    req.method = "POST";
-    req.url = sap_test_loopback_url(srv, pool, "http", "/api/chat.postMessage");
-    req.body = "{\"text\":\"once\"}";
-    req.body_len = strlen(req.body);
+    req = post_to(pool, srv, "/api/chat.postMessage", "{\"text\":\"once\"}");
     started = apr_time_now();
     assert_int_equal(sap_http_perform(client, pool, &req, &resp), APR_TIMEUP);
     assert_true(msec(started) >= 900);
@@ -453,11 +462,7 @@ static void test_request_timeout_shorter(void **state)
 
     policy.total_timeout = apr_time_from_sec(10);
     client = make_client(pool, &policy, 2);
-    memset(&req, 0, sizeof(req));
-    req.method = "POST";
-    req.url = sap_test_loopback_url(srv, pool, "http", "/api/views.open");
-    req.body = "{}";
-    req.body_len = 2;
+    req = post_to(pool, srv, "/api/views.open", "{}");
     req.timeout = apr_time_from_msec(300);
     req.no_retry = 1;
     started = apr_time_now();

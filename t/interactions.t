@@ -16,7 +16,7 @@ use SAP::Slack qw(slack_control slack_calls slack_reset install_team reset_conne
                   interactions_url);
 use SAP::Engine qw(sample_event post_event wait_history engine_control engine_reset);
 
-plan tests => 126;
+plan tests => 128;
 
 my $TEAM = 'T0CLICK';
 
@@ -297,6 +297,22 @@ my @options = ({ id => 'o1', label => 'Ship it' }, { id => 'o2', label => 'Hold'
     slack_submit_view(view_id => $view->{id}, user => 'U0ED', answers => { options => ['o1', 'o3'], comment => 'Either' });
     jobs_settled();
     is_deeply [map { [$_->{votes}, $_->{comment}] } decisions($event)], [[['o1', 'o3'], 'Either']], 'two options and the comment';
+}
+
+{
+    # the engine knows other options than the event showed: it refuses (400)
+    my $event = notify(kind => 'vote', options => [ { id => 'o1', label => 'Ship it' } ], required => 1,
+                       event => {});
+    engine_control('POST', 'steps', { approval_id => $event->{approval}{id}, step_id => 'S-1', kind => 'vote',
+        approvers => ['u-3', 'u-5'], required => 1, options => [ { id => 'o7', label => 'Other' } ],
+        multiple => JSON::PP::false });
+    click(dm_of($event, 'U0CY'), 'sap_vote', 'U0CY');
+    my ($view) = slack_views(user => 'U0CY', state => 'open');
+    slack_submit_view(view_id => $view->{id}, user => 'U0CY', answers => { options => 'o1' });
+    jobs_settled();
+    like last_ephemeral('U0CY'), qr/Jira refused your decision on \*Budget sign-off\* \(FIN-12\) \(invalid field: votes\), so nothing was recorded/,
+        '400 from the engine: the clicker reads why';
+    is scalar(decisions($event)), 0, 'nothing recorded';
 }
 
 # ---- Delegates ---------------------------------------------------------------

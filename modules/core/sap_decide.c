@@ -26,6 +26,7 @@
 #define ENGINE_NOT_AUTHORIZED  403
 #define ENGINE_STEP_NOT_ACTIVE 410
 #define ENGINE_STEP_NOT_FOUND  404
+#define ENGINE_INVALID_REQUEST 400
 
 typedef struct decide_t {
     const sap_decide_env_t *env;
@@ -285,6 +286,10 @@ static identity_t engine_account(decide_t *d, const char *email)
     if (resp->status == 404) {
         return IDENTITY_NONE;
     }
+    if (resp->status != 200) {
+        sap_log_write(SAP_LOG_MARK, SAP_LOG_WARNING, 0, "engine GET /users answered %d",
+                      resp->status);
+    }
     user = resp->status == 200 ? sap_json_pool(d->pool, json_loads(resp->body, 0, NULL)) : NULL;
     d->account_id = apr_pstrdup(d->pool, sap_json_path_str(user, "account_id"));
     d->display_name = apr_pstrdup(d->pool, sap_json_path_str(user, "display_name"));
@@ -354,6 +359,13 @@ static int engine_decide(decide_t *d, json_t **panswer)
         return 0;
     }
     *panswer = sap_json_pool(d->pool, json_loads(resp->body, 0, NULL));
+    if (resp->status != 200 && resp->status != 403 && resp->status != 404
+        && resp->status != 409 && resp->status != 410) {
+        sap_log_write(SAP_LOG_MARK, SAP_LOG_WARNING, 0, "decision %s: the engine answered %d %s",
+                      d->request_id, resp->status,
+                      sap_json_path_str(*panswer, "error") ? sap_json_path_str(*panswer, "error")
+                                                           : "");
+    }
     return resp->status;
 }
 
@@ -483,6 +495,12 @@ static const char *answer_text(decide_t *d, int status, const json_t *answer)
     case ENGINE_STEP_NOT_ACTIVE:
         return apr_pstrcat(d->pool, ":information_source: This step of ", d->what,
                            " is no longer active, so nothing was recorded.", NULL);
+    case ENGINE_INVALID_REQUEST:
+        return apr_pstrcat(d->pool, ":warning: ", d->product_name, " refused your decision on ",
+                           d->what, sap_json_path_str(answer, "message")
+                           ? apr_pstrcat(d->pool, " (", esc(d, sap_json_path_str(answer, "message")),
+                                         ")", NULL) : "",
+                           ", so nothing was recorded. Please ", approval_link(d), ".", NULL);
     case ENGINE_STEP_NOT_FOUND:
         return apr_pstrcat(d->pool, ":information_source: ", d->product_name,
                            " no longer knows this step of ", d->what,

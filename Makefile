@@ -115,3 +115,4 @@ test-asan:
 bench:
 	bash bench/run.sh
 	bash bench/dispatch.sh
+	bash bench/interactions.sh

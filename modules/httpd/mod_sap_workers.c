@@ -70,9 +70,15 @@ static void push_task(workers_t *w, apr_int64_t job_id)
     }
 }
 
+/* A fast-path task is queued only while fewer tasks wait than there are
+ * threads. Beyond that, busy threads drain the queue table anyway (each
+ * keeps taking jobs until none is due) and the poller covers the rest:
+ * apr_thread_pool_push walks its whole task list under the pool's mutex,
+ * so a backlog of pushed tasks would make every request pay for it. */
 void mod_sap_workers_push(apr_int64_t job_id)
 {
-    if (workers && !workers->stopping && job_id > 0) {
+    if (workers && !workers->stopping && job_id > 0
+        && apr_thread_pool_tasks_count(workers->thread_pool) < (apr_size_t)workers->threads) {
         push_task(workers, job_id);
     }
 }

@@ -55,7 +55,10 @@ trap 'exit 0' INT TERM
 
 # The fake Slack's sandbox workspace (the authorize page's default team) has
 # #general, #approvals and two users, so test messages work out of the box.
+# Its bot tokens are kept beside the database, like the tokens the module stored:
+# a workspace connected in an earlier run still works.
 SAP_FAKE_SLACK_SEED="$SAP_TOP/conf/sandbox-slack.json" \
+SAP_FAKE_SLACK_TOKENS="$SAP_TEST_SECRETS/fake-slack-tokens.json" \
   sap_env_start "$pg_dir" "$PG_PORT" "$SLACK_PORT" "$ENGINE_PORT" "$SMTP_PORT"
 export SAP_MODULE_SO="$SAP_TOP/.libs/mod_slack_approvals.so"
 

@@ -58,7 +58,8 @@ sap_env_start() {
   "$SAP_TOP/scripts/sap-migrate" "$SAP_TEST_DBPARAMS" >/dev/null
   ready=$(sap_start_fake fake-slack --port "$slack_port" --signing-secret-file "$SAP_TEST_SECRETS/signing_secret" \
           --client-id "${SAP_CLIENT_ID:-1111.2222}" --client-secret-file "$SAP_TEST_SECRETS/client_secret" \
-          ${SAP_FAKE_SLACK_SEED:+--seed "$SAP_FAKE_SLACK_SEED"})
+          ${SAP_FAKE_SLACK_SEED:+--seed "$SAP_FAKE_SLACK_SEED"} \
+          ${SAP_FAKE_SLACK_TOKENS:+--tokens-file "$SAP_FAKE_SLACK_TOKENS"})
   export SAP_FAKE_SLACK_PORT; SAP_FAKE_SLACK_PORT=$(json_field "$ready" port)
   ready=$(sap_start_fake fake-engine --port "$engine_port" --token-file "$SAP_TEST_SECRETS/engine_token" \
           --secret-file "$SAP_TEST_SECRETS/engine_secret")

@@ -944,6 +944,28 @@ $after = control($SLACK, 'POST', 'oauth/codes', { team_id => 'T9' });
 ($res, $body) = oauth_access({ code => $after->{code} }, ['3333.4444', 'other']);
 is($body->{error}, 'invalid_client_id', 'reset forgets clients added over control');
 
+# ---- --tokens-file: a restarted fake still knows the tokens it issued ----------
+{
+    my (undef, $tokens_file) = tempfile(UNLINK => 1);
+    unlink $tokens_file;
+    my $first = start_fake('fake-slack.js', '--tokens-file', $tokens_file);
+    control($first, 'POST', 'tokens', [ { token => 'xoxb-kept', team_id => 'T0KEEP', scopes => ['chat:write'] },
+                                        { token => 'xoxb-gone', team_id => 'T0KEEP' } ]);
+    control($first, 'POST', 'tokens/revoke', { token => 'xoxb-gone' });
+    is(stop_fake($first->{pid}), 0, 'the fake with a tokens file stops');
+    ok(-s $tokens_file, 'the tokens were written');
+    my $again = start_fake('fake-slack.js', '--tokens-file', $tokens_file);
+    my $api = sub {
+        my ($token) = @_;
+        return decoded($HTTP->post_form("http://127.0.0.1:$again->{port}/api/auth.test", {},
+                                        { headers => { Authorization => "Bearer $token" } }));
+    };
+    is_deeply([$api->('xoxb-kept')->{team_id}, $api->('xoxb-gone')->{error}, $api->('xoxb-other')->{error}],
+              ['T0KEEP', 'token_revoked', 'invalid_auth'],
+              'after a restart: the kept token works, the revoked one stays revoked, others are unknown');
+    stop_fake($again->{pid});
+}
+
 stop_fake($ECHO->{pid});
 for my $fake ([slack => $SLACK], [engine => $ENGINE], [smtp => $SMTP]) {
     is(stop_fake($fake->[1]{pid}), 0, "$fake->[0] fake exits 0 on SIGTERM");

@@ -3,7 +3,7 @@
 // Fake Slack Web API. Usage:
 //   node t/fakes/fake-slack.js --port N [--control-port M] [--pid-file PATH]
 //     [--signing-secret S | --signing-secret-file PATH] [--seed FILE.json] [--max-calls N]
-//     [--client-id ID --client-secret S | --client-secret-file PATH]
+//     [--client-id ID --client-secret S | --client-secret-file PATH] [--tokens-file PATH]
 // Prints `READY {"port":N,"control_port":M}` once listening. See README.md.
 
 const { parseArgs, readSecret, runMain } = require('./lib/cli');
@@ -17,11 +17,13 @@ const { handleAuthorize, isAuthorizePath } = require('./lib/slack-authorize');
 const { OAuthRegistry } = require('./lib/slack-oauth');
 const { buildSlackControl } = require('./lib/slack-control');
 const { InteractivityStore } = require('./lib/slack-interactivity');
+const { attachTokenFile } = require('./lib/slack-token-file');
 const { handleResponseUrl, isResponseUrlPath } = require('./lib/slack-response-url');
 
 const DEFAULTS = {
   port: '0', controlPort: null, pidFile: null, signingSecret: null, signingSecretFile: null,
   seed: null, maxCalls: null, clientId: null, clientSecret: null, clientSecretFile: null,
+  tokensFile: null,
 };
 
 // The OAuth client of the command line: both halves or neither.
@@ -56,6 +58,7 @@ async function main() {
     seedFile: opts.seed,
     signingSecret: readSecret(opts.signingSecret, opts.signingSecretFile),
   });
+  if (opts.tokensFile) attachTokenFile(fake.state, opts.tokensFile);
   fake.mainPort = (await startHttpFake(opts, handleMain(fake), control)).port;
 }
 

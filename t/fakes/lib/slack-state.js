@@ -102,7 +102,12 @@ function dmRecord(teamId, userId) {
 class SlackState {
   constructor() {
     this.clock = new TsClock();
+    this.onTokensChange = null; // --tokens-file (slack-token-file.js)
     this.reset();
+  }
+
+  tokensChanged() {
+    if (this.onTokensChange) this.onTokensChange();
   }
 
   reset() {
@@ -135,6 +140,7 @@ class SlackState {
       this.addUser({ id: token.bot_user_id, team_id: token.team_id, name: token.bot_name,
         real_name: token.bot_name, is_bot: true, bot_id: token.bot_id });
     }
+    this.tokensChanged();
     return token;
   }
 
@@ -145,6 +151,7 @@ class SlackState {
   revokeToken(value, error = 'token_revoked') {
     const token = this.tokens.get(value);
     if (token) Object.assign(token, { revoked: true, revoked_error: error });
+    if (token) this.tokensChanged();
     return token || null;
   }
 

@@ -16,9 +16,10 @@ use SAP::Slack qw(slack_control slack_calls slack_reset install_team reset_conne
                   interactions_url);
 use SAP::Engine qw(sample_event post_event wait_history engine_control engine_reset);
 
-plan tests => 128;
+plan tests => 131;
 
 my $TEAM = 'T0CLICK';
+my $TOKEN;
 
 sub person { my ($id, $name) = @_; return { account_id => $id, display_name => $name, email => lc($name) . '@example.com' } }
 sub recipient { my ($id, $name, @delegates) = @_; return { %{ person($id, $name) }, external => JSON::PP::false, delegates => [@delegates] } }
@@ -27,7 +28,7 @@ sub world {
     slack_reset();
     engine_reset();
     reset_connections();
-    install_team($TEAM, 'Click Co');
+    (undef, $TOKEN) = install_team($TEAM, 'Click Co');
     slack_control('POST', 'users', [
         map { { id => $_->[0], team_id => $TEAM, email => $_->[2] // lc($_->[1]) . '@example.com',
                 name => lc $_->[1], real_name => $_->[1] } }
@@ -513,4 +514,17 @@ sub form_of { my ($payload) = @_; my $json = encode_json($payload); $json =~ s/(
     is scalar(decisions($event)), 0, 'no decision without an identity';
     psql("UPDATE sap_connections SET status = 'active'");
     admin_request('DELETE', '/admin/api/diagnostics/cache', headers => ['Content-Type' => 'application/json']);
+}
+
+# ---- views.open meets a revoked token: the connection is marked --------------
+{
+    my $event = notify(comment_required => 1);
+    my ($dm, $ts) = dm_of($event, 'U0CY');
+    slack_control('POST', 'tokens/revoke', { token => $TOKEN });
+    my $answer = click($dm, $ts, 'sap_approve', 'U0CY');
+    is $answer->{status}, 200, 'a click whose modal cannot open: 200';
+    is psql("SELECT status FROM sap_connections WHERE team_id = '$TEAM'"), 'revoked',
+       'token_revoked from views.open marks the connection';
+    like last_ephemeral('U0CY'), qr/this Slack workspace is no longer connected to Jira/,
+        'the clicker is told the workspace is disconnected, through the response_url';
 }

@@ -675,7 +675,9 @@ apr_status_t sap_decide_run(const sap_decide_env_t *env, apr_pool_t *pool, const
         return rv;
     }
     if (notice) {
-        tell(&d, notice_text(&d, notice));
+        /* a modal that could not open for a disconnected workspace: say that */
+        tell(&d, !d.has_token && strcmp(notice, SAP_NOTICE_UNSUPPORTED) ? disconnected_text(&d)
+                                                                         : notice_text(&d, notice));
         return APR_SUCCESS;
     }
     if (!env->engine_url || !env->engine_token) {

@@ -105,21 +105,15 @@ static int decision_queue(interaction_t *in)
 
 /* ---- modals ---- */
 
-static const char *team_token(interaction_t *in, const char **perror)
+static int team_token(interaction_t *in, sap_connections_t *env, sap_connection_token_t *token)
 {
-    mod_sap_services_t *services = mod_sap_services();
     sap_connection_t *conn = NULL;
-    sap_connections_t env;
-    sap_connection_token_t token;
+    const char *error = NULL;
 
-    mod_sap_services_connections(services, in->store, &env);
-    if (in->store->ops->connection_get(in->store, in->r->pool, 0, in->click.team_id, 0,
-                                       &conn) != APR_SUCCESS
-        || sap_connections_token(&env, in->r->pool, conn->id, &token, perror) != APR_SUCCESS) {
-        *perror = "no usable connection for the workspace";
-        return NULL;
-    }
-    return token.token;
+    mod_sap_services_connections(mod_sap_services(), in->store, env);
+    return in->store->ops->connection_get(in->store, in->r->pool, 0, in->click.team_id, 0,
+                                          &conn) == APR_SUCCESS
+           && sap_connections_token(env, in->r->pool, conn->id, token, &error) == APR_SUCCESS;
 }
 
 static json_t *step_event(interaction_t *in, apr_status_t *prv)
@@ -133,28 +127,32 @@ static json_t *step_event(interaction_t *in, apr_status_t *prv)
 
 static int views_open(interaction_t *in, json_t *view)
 {
-    mod_sap_services_t *services = mod_sap_services();
-    const char *error = NULL;
-    const char *token = team_token(in, &error);
+    sap_connections_t env;
+    sap_connection_token_t token;
     sap_slack_t slack;
     sap_slack_result_t result = {0};
     json_t *body;
+    int invalidated = 0;
 
-    if (!token || !in->click.trigger_id) {
+    if (!in->click.trigger_id || !team_token(in, &env, &token)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, in->r, "modal for %s not opened: %s",
-                      in->click.user_id, token ? "no trigger_id" : error);
+                      in->click.user_id, in->click.trigger_id ? "no usable connection for the "
+                      "workspace" : "no trigger_id");
         return 0;
     }
-    mod_sap_services_slack(services, NULL, &slack);
+    mod_sap_services_slack(mod_sap_services(), NULL, &slack);
     /* Slack's answer must leave in 3 s: one attempt, cut short. */
     slack.timeout = VIEWS_OPEN_TIMEOUT;
     slack.no_retry = 1;
     body = json_pack("{s:s, s:O}", "trigger_id", in->click.trigger_id, "view", view);
-    sap_slack_call_json(&slack, in->r->pool, "views.open", token, body, &result);
+    sap_slack_call_json(&slack, in->r->pool, "views.open", token.token, body, &result);
     json_decref(body);
     if (!result.ok) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, in->r, "views.open for %s failed: %s",
                       in->click.user_id, result.error);
+    }
+    if (!result.ok && sap_slack_error_is_revocation(result.error)) {
+        sap_connections_report_error(&env, in->r->pool, &token, result.error, &invalidated);
     }
     return result.ok;
 }

@@ -16,7 +16,7 @@ use SAP::Slack qw(slack_control slack_calls slack_reset install_team reset_conne
                   interactions_url);
 use SAP::Engine qw(sample_event post_event wait_history engine_control engine_reset);
 
-plan tests => 131;
+plan tests => 140;
 
 my $TEAM = 'T0CLICK';
 my $TOKEN;
@@ -514,6 +514,42 @@ sub form_of { my ($payload) = @_; my $json = encode_json($payload); $json =~ s/(
     is scalar(decisions($event)), 0, 'no decision without an identity';
     psql("UPDATE sap_connections SET status = 'active'");
     admin_request('DELETE', '/admin/api/diagnostics/cache', headers => ['Content-Type' => 'application/json']);
+}
+
+# ---- Abstain in a DM, Vote on a channel message ----------------------------------
+{
+    my $event = notify();
+    my ($dm, $ts) = dm_of($event, 'U0ED');
+    click($dm, $ts, 'sap_abstain', 'U0ED');
+    is_deeply [map { [$_->{account_id}, $_->{decision}] } decisions($event)], [['u-5', 'abstain']], 'Abstain in a DM';
+    is_deeply action_ids(message_at($dm, $ts)), ['sap_view'], 'that DM loses its buttons';
+
+    settings(delivery_mode => 'channel', default_channel => '#approvals');
+    my $vote = notify(kind => 'vote', options => \@options, required => 2, rows => 2);
+    my ($channel, $cts) = channel_message_of($vote);
+    click($channel, $cts, 'sap_vote', 'U0ED');
+    my ($view) = slack_views(user => 'U0ED', state => 'open');
+    is $view->{callback_id}, 'sap_vote', 'Vote on the channel message opens the vote modal';
+    slack_submit_view(view_id => $view->{id}, user => 'U0ED', answers => { options => 'o3' });
+    jobs_settled();
+    is_deeply [map { [$_->{account_id}, $_->{votes}] } decisions($vote)], [['u-5', ['o3']]], 'the vote is recorded';
+    like last_ephemeral('U0ED'), qr/You voted \*Rework\*/, 'Ed is told';
+    is_deeply action_ids(message_at($channel, $cts)), [qw(sap_vote sap_view)], 'the channel message keeps its Vote button';
+    settings(delivery_mode => 'dm');
+}
+
+# ---- The response_url fails: chat.postEphemeral instead --------------------------
+{
+    my $event = notify();
+    my ($dm, $ts) = dm_of($event, 'U0CY');
+    slack_control('POST', 'inject', { method => 'response_url', status => 500, times => -1 });
+    my $before = scalar slack_calls('chat.postEphemeral');
+    click($dm, $ts, 'sap_approve', 'U0CY');
+    slack_control('DELETE', 'inject');
+    my @ephemeral = slack_calls('chat.postEphemeral');
+    is scalar(@ephemeral) - $before, 1, 'the feedback went by chat.postEphemeral';
+    is_deeply [@{ $ephemeral[-1]{args} }{qw(channel user)}], [$dm, 'U0CY'], 'to the clicker, in the DM';
+    like $ephemeral[-1]{args}{text}, qr/You approved/, 'saying it was applied';
 }
 
 # ---- views.open meets a revoked token: the connection is marked --------------

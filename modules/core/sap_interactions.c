@@ -8,6 +8,7 @@
 
 #include "sap_blocks.h"
 #include "sap_events.h"
+#include "sap_hex.h"
 #include "sap_interactions.h"
 #include "sap_json_keys.h"
 #include "sap_mustache.h"
@@ -73,13 +74,13 @@ static char *form_decode(apr_pool_t *pool, const char *start, const char *end)
         else if (*p != '%') {
             *o++ = *p;
         }
-        else if (end - p < 3 || !apr_isxdigit(p[1]) || !apr_isxdigit(p[2])) {
+        else if (end - p < 3 || sap_hex_value((unsigned char)p[1]) < 0
+                 || sap_hex_value((unsigned char)p[2]) < 0) {
             return NULL;
         }
         else {
-            char hex[3] = {p[1], p[2], '\0'};
-
-            *o = (char)strtol(hex, NULL, 16);
+            /* a payload is mostly escapes: no strtol per byte */
+            *o = (char)(sap_hex_value((unsigned char)p[1]) << 4 | sap_hex_value((unsigned char)p[2]));
             if (*o++ == '\0') {
                 return NULL;
             }

@@ -16,7 +16,7 @@ use SAP::Slack qw(slack_control slack_calls slack_reset install_team reset_conne
                   interactions_url);
 use SAP::Engine qw(sample_event post_event wait_history engine_control engine_reset);
 
-plan tests => 140;
+plan tests => 142;
 
 my $TEAM = 'T0CLICK';
 my $TOKEN;
@@ -314,6 +314,17 @@ my @options = ({ id => 'o1', label => 'Ship it' }, { id => 'o2', label => 'Hold'
     like last_ephemeral('U0CY'), qr/Jira refused your decision on \*Budget sign-off\* \(FIN-12\) \(invalid field: votes\), so nothing was recorded/,
         '400 from the engine: the clicker reads why';
     is scalar(decisions($event)), 0, 'nothing recorded';
+}
+
+{
+    # more options than a modal can show (100 in a select): sent to the approval instead
+    my @many = map { { id => "o$_", label => "Option $_" } } 1 .. 101;
+    my $event = notify(kind => 'vote', options => \@many, required => 1);
+    my $views = scalar slack_calls('views.open');
+    click(dm_of($event, 'U0ED'), 'sap_vote', 'U0ED');
+    is scalar(slack_calls('views.open')), $views, '101 options: no modal is opened';
+    like last_ephemeral('U0ED'), qr/This step cannot be decided from Slack .* Please <https:[^|]+\|open the approval in Jira>/,
+        'the voter is sent to the approval';
 }
 
 # ---- Delegates ---------------------------------------------------------------

@@ -540,7 +540,8 @@ static const char *notice_text(decide_t *d, const char *notice)
         return "The form could not be opened in time. Please click the button again.";
     }
     if (!strcmp(notice, SAP_NOTICE_STEP)) {
-        return apr_pstrcat(d->pool, "This approval step is not known here any more. Please ",
+        return apr_pstrcat(d->pool, "This step cannot be decided from Slack (its approval is "
+                           "not known here, or it has more options than Slack can show). Please ",
                            approval_link(d), ".", NULL);
     }
     return "This action is not supported.";

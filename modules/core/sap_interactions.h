@@ -48,7 +48,7 @@
 /* Notices (interaction.notice {"notice": …}). */
 #define SAP_NOTICE_UNSUPPORTED "unsupported"     /* a button or payload we do not handle */
 #define SAP_NOTICE_MODAL       "modal_failed"    /* views.open failed: click again */
-#define SAP_NOTICE_STEP        "step_unknown"    /* no event of the step to build a modal from */
+#define SAP_NOTICE_STEP        "step_unknown"    /* no modal for the step: no event, no usable options */
 
 typedef struct sap_click_t {
     /* who and where */

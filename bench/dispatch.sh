@@ -74,22 +74,7 @@ SLACK="http://127.0.0.1:$SAP_FAKE_SLACK_PORT"
 # the whole run (the raw inserts pay for it as the events do), the top
 # statements of each run in pg-statements-*.txt and in the page.
 # SAP_BENCH_PG_STATEMENTS=0 leaves it out.
-pg_admin() { psql "host=127.0.0.1 port=$pg_port user=postgres dbname=approvals" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
-pg_statements=${SAP_BENCH_PG_STATEMENTS:-1}
-if [ "$pg_statements" = 1 ]; then
-  log "loading pg_stat_statements (SAP_BENCH_PG_STATEMENTS=0 leaves it out)"
-  pg_admin -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
-  pg_ctl_cmd=("$PG_BIN/pg_ctl" -D "$SAP_RUN_DIR/pg/data" -l "$SAP_RUN_DIR/pg/postgres.log" -m fast -w -t 30 restart)
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "${pg_ctl_cmd[@]}" >/dev/null; else "${pg_ctl_cmd[@]}" >/dev/null; fi
-  pg_admin -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
-fi
-pg_statements_reset() { [ "$pg_statements" != 1 ] || pg_admin -c "SELECT pg_stat_statements_reset()" >/dev/null; }
-pg_statements_dump() {
-  [ "$pg_statements" = 1 ] || return 0
-  pg_admin -F ' | ' -P footer=off -c "SELECT calls, round(total_exec_time) AS total_ms,
-      round(mean_exec_time::numeric, 3) AS mean_ms, rows, regexp_replace(left(query, 160), '\s+', ' ', 'g') AS query
-    FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 20" > "$1"
-}
+bench_pg_statements_load
 postmaster_pid=$(head -n 1 "$SAP_RUN_DIR/pg/data/postmaster.pid")
 
 # --- httpd with the module ---------------------------------------------------

@@ -48,12 +48,7 @@ BOLT_DIR="$SAP_TOP/build/bench-node"   # git-ignored (build/)
 
 # --- dependencies and build -------------------------------------------------
 bash scripts/install-deps.sh
-if ! command -v wrk >/dev/null 2>&1; then
-  [ "$(id -u)" = 0 ] || die "wrk is missing (run as root, or: sudo apt-get install wrk)"
-  log "installing wrk"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-fi
+bench_install_wrk
 command -v node >/dev/null 2>&1 || die "node is missing (scripts/install-deps.sh installs it)"
 command -v npm >/dev/null 2>&1 || die "npm is missing (scripts/install-deps.sh installs it)"
 # Bolt: exactly what bench/bolt/package-lock.json pins, into build/bench-node/
@@ -102,22 +97,7 @@ SECRET_FILE="$SAP_TEST_SECRETS/signing_secret"
 # (as bench/dispatch.sh does), reset before each module row and read right
 # after it. SAP_BENCH_PG_STATEMENTS=0 leaves it out.
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-pg_admin() { psql "host=127.0.0.1 port=$pg_port user=postgres dbname=approvals" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
-pg_statements=${SAP_BENCH_PG_STATEMENTS:-1}
-if [ "$pg_statements" = 1 ]; then
-  log "loading pg_stat_statements (SAP_BENCH_PG_STATEMENTS=0 leaves it out)"
-  pg_admin -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
-  pg_ctl_cmd=("$PG_BIN/pg_ctl" -D "$SAP_RUN_DIR/pg/data" -l "$SAP_RUN_DIR/pg/postgres.log" -m fast -w -t 30 restart)
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "${pg_ctl_cmd[@]}" >/dev/null; else "${pg_ctl_cmd[@]}" >/dev/null; fi
-  pg_admin -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
-fi
-pg_statements_reset() { [ "$pg_statements" != 1 ] || pg_admin -c "SELECT pg_stat_statements_reset()" >/dev/null; }
-pg_statements_dump() {
-  [ "$pg_statements" = 1 ] || return 0
-  pg_admin -F ' | ' -P footer=off -c "SELECT calls, round(total_exec_time) AS total_ms,
-      round(mean_exec_time::numeric, 3) AS mean_ms, rows, regexp_replace(left(query, 160), '\s+', ' ', 'g') AS query
-    FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 20" > "$1"
-}
+bench_pg_statements_load
 postmaster_pid=$(head -n 1 "$SAP_RUN_DIR/pg/data/postmaster.pid")
 fake_pids=$(tr '\n' ' ' < "$SAP_RUN_DIR/pids")
 

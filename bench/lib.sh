@@ -144,3 +144,36 @@ bench_wait_healthy() {
   tail -n 30 "$HTTPD_DIR/logs/error_log" >&2
   die "healthz never answered 200"
 }
+
+# wrk from Debian's archive, installed when it is missing (root only).
+bench_install_wrk() {
+  command -v wrk >/dev/null 2>&1 && return 0
+  [ "$(id -u)" = 0 ] || die "wrk is missing (run as root, or: sudo apt-get install wrk)"
+  log "installing wrk"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+}
+
+# PostgreSQL's superuser on the run's cluster ($pg_port).
+pg_admin() { psql "host=127.0.0.1 port=$pg_port user=postgres dbname=approvals" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
+
+# pg_stat_statements, loaded for the whole run (the cluster is restarted with
+# it; needs $PG_BIN and $SAP_RUN_DIR). SAP_BENCH_PG_STATEMENTS=0 leaves it out;
+# $pg_statements says which.
+bench_pg_statements_load() {
+  pg_statements=${SAP_BENCH_PG_STATEMENTS:-1}
+  [ "$pg_statements" = 1 ] || return 0
+  log "loading pg_stat_statements (SAP_BENCH_PG_STATEMENTS=0 leaves it out)"
+  pg_admin -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
+  local pg_ctl_cmd=("$PG_BIN/pg_ctl" -D "$SAP_RUN_DIR/pg/data" -l "$SAP_RUN_DIR/pg/postgres.log" -m fast -w -t 30 restart)
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "${pg_ctl_cmd[@]}" >/dev/null; else "${pg_ctl_cmd[@]}" >/dev/null; fi
+  pg_admin -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+}
+pg_statements_reset() { [ "$pg_statements" != 1 ] || pg_admin -c "SELECT pg_stat_statements_reset()" >/dev/null; }
+# The 20 statements that took the most time, into file $1.
+pg_statements_dump() {
+  [ "$pg_statements" = 1 ] || return 0
+  pg_admin -F ' | ' -P footer=off -c "SELECT calls, round(total_exec_time) AS total_ms,
+      round(mean_exec_time::numeric, 3) AS mean_ms, rows, regexp_replace(left(query, 160), '\s+', ' ', 'g') AS query
+    FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 20" > "$1"
+}

@@ -33,12 +33,7 @@ BODY='{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E
 
 # --- dependencies and build -------------------------------------------------
 bash scripts/install-deps.sh
-if ! command -v wrk >/dev/null 2>&1; then
-  [ "$(id -u)" = 0 ] || die "wrk is missing (run as root, or: sudo apt-get install wrk)"
-  log "installing wrk"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-fi
+bench_install_wrk
 make -s module > "${TMPDIR:-/tmp}/sap-bench-build.log" 2>&1 \
   || { cat "${TMPDIR:-/tmp}/sap-bench-build.log" >&2; exit 1; }
 

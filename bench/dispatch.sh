@@ -333,21 +333,7 @@ read -r mem_after_children mem_after_parent <<< "$(rss_mib)"
 
 # === (b) dispatch through the fake Slack with latency =================================
 log "(b) installing workspace $TEAM_ID through the module's OAuth flow"
-ADMIN_AUTH="admin:${SAP_ADMIN_PASSWORD:-admin-password}"
-location=$(curl -sS -o /dev/null -w '%{redirect_url}' -u "$ADMIN_AUTH" "$MOD/admin/slack/install")
-[ -n "$location" ] || die "GET /admin/slack/install did not redirect"
-read -r state redirect_uri <<< "$(node -e 'const u = new URL(process.argv[1]);
-  console.log(u.searchParams.get("state") || "-", u.searchParams.get("redirect_uri") || "-")' "$location")"
-[ "$state" != - ] || die "the install redirect has no state: $location"
-[ "$redirect_uri" != - ] || redirect_uri="$MOD/slack/oauth/callback"
-code=$(curl -fsS -X POST -H 'Content-Type: application/json' \
-  -d "{\"team_id\":\"$TEAM_ID\",\"team_name\":\"Bench Co\",\"redirect_uri\":\"$redirect_uri\"}" \
-  "$SLACK/_control/oauth/codes" | node -e 'let s = ""; process.stdin.on("data", (c) => s += c).on("end", () => console.log(JSON.parse(s).code))')
-status=$(curl -sS -o "$OUT/install-callback.answer" -w '%{http_code}' -G \
-  --data-urlencode "code=$code" --data-urlencode "state=$state" "$MOD/slack/oauth/callback")
-case "$status" in 2??|3??) ;; *) die "OAuth callback answered $status: $(head -c 300 "$OUT/install-callback.answer")" ;; esac
-connections=$(psql_db -c "SELECT count(*) FROM sap_connections WHERE team_id = '$TEAM_ID' AND status = 'active'")
-[ "$connections" = 1 ] || die "the workspace was not stored as an active connection (callback answered $status)"
+bench_install_team
 node bench/dispatch-helper.js users --slack "$SLACK" --team "$TEAM_ID" \
   --count $(( DISPATCH_EVENTS * DISPATCH_RECIPIENTS )) > "$OUT/slack-users.json"
 status=$(curl -sS -o "$OUT/settings.answer" -w '%{http_code}' -u "$ADMIN_AUTH" -X PUT \

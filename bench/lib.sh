@@ -177,3 +177,25 @@ pg_statements_dump() {
       round(mean_exec_time::numeric, 3) AS mean_ms, rows, regexp_replace(left(query, 160), '\s+', ' ', 'g') AS query
     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 20" > "$1"
 }
+
+# Workspace $TEAM_ID installed through the module's own OAuth flow ($MOD, the
+# fake Slack at $SLACK), the callback's answer in $OUT; dies unless it is
+# stored as one active connection (psql_db).
+bench_install_team() {
+  local location state redirect_uri code status connections
+  ADMIN_AUTH="admin:${SAP_ADMIN_PASSWORD:-admin-password}"
+  location=$(curl -sS -o /dev/null -w '%{redirect_url}' -u "$ADMIN_AUTH" "$MOD/admin/slack/install")
+  [ -n "$location" ] || die "GET /admin/slack/install did not redirect"
+  read -r state redirect_uri <<< "$(node -e 'const u = new URL(process.argv[1]);
+    console.log(u.searchParams.get("state") || "-", u.searchParams.get("redirect_uri") || "-")' "$location")"
+  [ "$state" != - ] || die "the install redirect has no state: $location"
+  [ "$redirect_uri" != - ] || redirect_uri="$MOD/slack/oauth/callback"
+  code=$(curl -fsS -X POST -H 'Content-Type: application/json' \
+    -d "{\"team_id\":\"$TEAM_ID\",\"team_name\":\"Bench Co\",\"redirect_uri\":\"$redirect_uri\"}" \
+    "$SLACK/_control/oauth/codes" | node -e 'let s = ""; process.stdin.on("data", (c) => s += c).on("end", () => console.log(JSON.parse(s).code))')
+  status=$(curl -sS -o "$OUT/install-callback.answer" -w '%{http_code}' -G \
+    --data-urlencode "code=$code" --data-urlencode "state=$state" "$MOD/slack/oauth/callback")
+  case "$status" in 2??|3??) ;; *) die "OAuth callback answered $status: $(head -c 300 "$OUT/install-callback.answer")" ;; esac
+  connections=$(psql_db -c "SELECT count(*) FROM sap_connections WHERE team_id = '$TEAM_ID' AND status = 'active'")
+  [ "$connections" = 1 ] || die "the workspace was not stored as an active connection (callback answered $status)"
+}

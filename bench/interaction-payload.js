@@ -38,21 +38,7 @@ const signing = require('../t/fakes/lib/signing.js');
 const WIDTH = { user: 5, n: 8, ts: 10, us: 6 };
 const MARK = (name) => `ZQ${name.toUpperCase()}QZ`;   // letters only: the encoding keeps them as they are
 
-function parseArgs(argv, defaults) {
-  const opts = { ...defaults };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument: ${arg}`);
-    const key = arg.slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-    if (!(key in opts)) throw new Error(`unknown option ${arg}`);
-    if (argv[i + 1] === undefined) throw new Error(`option ${arg} needs a value`);
-    opts[key] = argv[++i];
-  }
-  for (const [k, v] of Object.entries(opts)) {
-    if (v === null) throw new Error(`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} is required`);
-  }
-  return opts;
-}
+const { parseArgs } = require('./args');
 
 // The payload of one click; v holds the holes' values (strings).
 function payload(o, v) {

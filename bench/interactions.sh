@@ -233,17 +233,6 @@ park_workers() {
   fi
 }
 
-# Prints "rps p50 p99 requests non2xx socket_errors" from one wrk output.
-wrk_fields() {
-  awk '
-    /^Requests\/sec:/           { rps = $2 }
-    /^ +50%/                    { p50 = $2 }
-    /^ +99%/                    { p99 = $2 }
-    / requests in /             { reqs = $1 }
-    /Non-2xx or 3xx responses:/ { non2xx = $NF }
-    /Socket errors:/            { gsub(",", ""); err = $4 + $6 + $8 + $10 }
-    END { printf "%s %s %s %s %d %d\n", rps, p50, p99, reqs, non2xx, err }' "$1"
-}
 # wrk's latency ("624.00us", "2.93ms", "1.02s") in ms
 to_ms() {
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0;

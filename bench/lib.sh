@@ -199,3 +199,15 @@ bench_install_team() {
   connections=$(psql_db -c "SELECT count(*) FROM sap_connections WHERE team_id = '$TEAM_ID' AND status = 'active'")
   [ "$connections" = 1 ] || die "the workspace was not stored as an active connection (callback answered $status)"
 }
+
+# Prints "rps p50 p99 requests non2xx socket_errors" from one wrk output.
+wrk_fields() {
+  awk '
+    /^Requests\/sec:/           { rps = $2 }
+    /^ +50%/                    { p50 = $2 }
+    /^ +99%/                    { p99 = $2 }
+    / requests in /             { reqs = $1 }
+    /Non-2xx or 3xx responses:/ { non2xx = $NF }
+    /Socket errors:/            { gsub(",", ""); err = $4 + $6 + $8 + $10 }
+    END { printf "%s %s %s %s %d %d\n", rps, p50, p99, reqs, non2xx, err }' "$1"
+}

@@ -168,17 +168,6 @@ badsig_log_lines=$(( $(wc -l < "$HTTPD_DIR/logs/error_log") - log_lines_before )
 # --- 3. healthz --------------------------------------------------------------
 run_wrk healthz  "$BASE/slack-approvals/healthz"
 
-# Prints "rps p50 p99 requests non2xx socket_errors" from one wrk output.
-wrk_fields() {
-  awk '
-    /^Requests\/sec:/           { rps = $2 }
-    /^ +50%/                    { p50 = $2 }
-    /^ +99%/                    { p99 = $2 }
-    / requests in /             { reqs = $1 }
-    /Non-2xx or 3xx responses:/ { non2xx = $NF }
-    /Socket errors:/            { gsub(",", ""); err = $4 + $6 + $8 + $10 }
-    END { printf "%s %s %s %s %d %d\n", rps, p50, p99, reqs, non2xx, err }' "$1"
-}
 read -r signed_rps signed_p50 signed_p99 _ signed_non2xx signed_err <<< "$(wrk_fields "$OUT/wrk-signed.txt")"
 read -r base_rps base_p50 base_p99 _ base_non2xx base_err <<< "$(wrk_fields "$OUT/wrk-baseline.txt")"
 read -r bad_rps bad_p50 bad_p99 bad_reqs bad_non2xx bad_err <<< "$(wrk_fields "$OUT/wrk-badsig.txt")"

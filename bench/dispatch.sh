@@ -510,10 +510,7 @@ time summed over all backends, waits for locks included):
 fi
 
 # --- docs/benchmarks.md -----------------------------------------------------------
-cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
-mem_total=$(free -m | awk '/^Mem:/ {print $2}')
-httpd_version=$(/usr/sbin/apache2 -v | sed -n 's/^Server version: //p')
-pg_version=$(psql_db -c "SHOW server_version")
+bench_machine_facts
 pgbench_version=$("$PGBENCH" --version | sed -n 's/^pgbench (PostgreSQL) \([^ ]*\).*/\1/p')
 
 section="$SAP_RUN_DIR/section.md"

@@ -507,11 +507,7 @@ reject_verdict=$([ $reject_ok = 1 ] && echo met || echo "**not met**")
 outcomes_md=$(awk -F ' [|] ' '{ printf "| %s | %s | %s |\n", $1, ($2 == "-" ? "–" : "`" $2 "`"), $3 }' "$OUT/jobs-outcomes.txt")
 
 # --- docs/benchmarks.md -----------------------------------------------------------
-cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
-mem_total=$(free -m | awk '/^Mem:/ {print $2}')
-httpd_version=$(/usr/sbin/apache2 -v | sed -n 's/^Server version: //p')
-pg_version=$(psql_db -c "SHOW server_version")
-wrk_version=$(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}' || true)
+bench_machine_facts
 
 section="$SAP_RUN_DIR/section.md"
 cat > "$section" <<MD

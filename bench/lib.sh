@@ -211,3 +211,13 @@ wrk_fields() {
     /Socket errors:/            { gsub(",", ""); err = $4 + $6 + $8 + $10 }
     END { printf "%s %s %s %s %d %d\n", rps, p50, p99, reqs, non2xx, err }' "$1"
 }
+
+# What the page says of the machine: cpu_model, mem_total (MiB),
+# httpd_version, pg_version, wrk_version (psql_db must reach the database).
+bench_machine_facts() {
+  cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+  mem_total=$(free -m | awk '/^Mem:/ {print $2}')
+  httpd_version=$(/usr/sbin/apache2 -v | sed -n 's/^Server version: //p')
+  pg_version=$(psql_db -c "SHOW server_version")
+  wrk_version=$(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}' || true)
+}

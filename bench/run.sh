@@ -240,11 +240,7 @@ done
 
 # --- docs/benchmarks.md -----------------------------------------------------------
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
-cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
-mem_total=$(free -m | awk '/^Mem:/ {print $2}')
-httpd_version=$(/usr/sbin/apache2 -v | sed -n 's/^Server version: //p')
-pg_version=$(psql_db -c "SHOW server_version")
-wrk_version=$(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}' || true)
+bench_machine_facts
 
 section="$SAP_RUN_DIR/section.md"
 cat > "$section" <<MD
@@ -255,7 +251,7 @@ Measured $(date -u '+%Y-%m-%d %H:%M UTC') with \`bash bench/run.sh\` (or \`make 
 
 | machine | |
 |---|---|
-| CPU | $(nproc) cores (\`nproc\`), ${cpu:-unknown} |
+| CPU | $(nproc) cores (\`nproc\`), ${cpu_model:-unknown} |
 | memory | ${mem_total} MiB (\`free -m\`) |
 | load before the run | load average $load_before; CPU busy $busy_before over 2 s with our httpd idle |
 | CPU steal during the measurements | $steal_all of all CPU time went to other guests of the host (\`steal\` in /proc/stat) |
